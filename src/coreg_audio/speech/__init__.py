@@ -1,0 +1,1 @@
+"""Speech: engines, clip processing and the disk cache."""
