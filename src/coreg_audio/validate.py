@@ -1,0 +1,155 @@
+"""Checks that need the whole script: placeholders, voice names, files, the length cap.
+
+All of them run before any audio is made, so a script that would run for days
+is refused in milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+
+from .errors import Problem, ScriptError
+from .model import (
+    PHASES,
+    Bell,
+    Breathe,
+    Loc,
+    Pause,
+    Repeat,
+    Rock,
+    Say,
+    Script,
+    Step,
+    Text,
+    VoiceRef,
+    Walk,
+)
+from .placeholders import fill, placeholder_problems
+from .reader import BUILT_IN_AMBIENCES, suggestion
+
+MAX_DURATION_S = 4 * 3600
+MAX_EXPANDED_STEPS = 200_000
+
+
+def validate(script: Script) -> None:
+    """Raise ``ScriptError`` with every problem this stage finds."""
+    problems = list(check(script))
+    if problems:
+        raise ScriptError(problems)
+
+
+def check(script: Script) -> Iterator[Problem]:
+    def at(loc: Loc, message: str) -> Problem:
+        return Problem(script.display_path, loc.line, loc.column, message)
+
+    for text, what in spoken_texts(script.steps):
+        for found in placeholder_problems(text.source, script.params):
+            loc = Loc(text.loc.line, text.loc.column + found.offset) if text.verbatim else text.loc
+            yield at(loc, f"in {what}: {found.message}")
+        if not placeholder_problems(text.source, script.params):
+            spoken = fill(text.source, script.params)
+            if not any(ch.isalnum() for ch in spoken):
+                yield at(text.loc, f"{what} has nothing to speak once its placeholders are "
+                         f"filled ('{spoken}')")
+    for step in walk_steps(script.steps):
+        if isinstance(step, Say) and isinstance(step.voice, VoiceRef):
+            name = step.voice.name
+            if name not in script.voices:
+                known = ", ".join(sorted(script.voices)) or "none are defined under 'voices:'"
+                yield at(step.voice.loc, f"step {step.path} uses voice '{name}', which is not "
+                         f"defined{suggestion(name, list(script.voices))} (voices: {known})")
+    yield from _check_ambience(script)
+    expanded = expanded_step_count(script.steps)
+    if expanded > MAX_EXPANDED_STEPS:
+        yield at(script.steps_loc, f"the steps expand to {expanded:,} steps once repeated; "
+                 f"at most {MAX_EXPANDED_STEPS:,}")
+        return
+    least_s = script.lead_s + script.tail_s + minimum_duration_s(script, script.steps)
+    if least_s > MAX_DURATION_S:
+        yield at(script.steps_loc, f"the practice would last at least {clock(least_s)}; "
+                 f"at most {clock(Fraction(MAX_DURATION_S))} is allowed")
+
+
+def _check_ambience(script: Script) -> Iterator[Problem]:
+    ambience = script.ambience
+    if ambience is None or ambience.is_none or ambience.sound in BUILT_IN_AMBIENCES:
+        return
+    path = ambience_path(script)
+    if path is not None and not path.is_file():
+        loc = ambience.sound_loc or ambience.loc
+        hint = suggestion(ambience.sound, BUILT_IN_AMBIENCES)
+        message = (f"'{ambience.sound}' is neither a built-in ambience "
+                   f"({', '.join(BUILT_IN_AMBIENCES)}) nor a file next to the script "
+                   f"(looked for {path}){hint}")
+        yield Problem(script.display_path, loc.line, loc.column, message)
+
+
+def ambience_path(script: Script) -> Path | None:
+    """The file an ambience names, relative to the script's folder; None for built-ins."""
+    ambience = script.ambience
+    if ambience is None or ambience.is_none or ambience.sound in BUILT_IN_AMBIENCES:
+        return None
+    return (script.folder / Path(ambience.sound).expanduser()).resolve()
+
+
+def spoken_texts(steps: tuple[Step, ...]) -> Iterator[tuple[Text, str]]:
+    """Every text that will be spoken, once per place it is written (repeats not expanded)."""
+    for step in walk_steps(steps):
+        if isinstance(step, Say):
+            yield step.text, f"the text of step {step.path}"
+        elif isinstance(step, Breathe):
+            for phase in PHASES:
+                cue = step.cues.of(phase)
+                if cue is not None and cue.loc.line:
+                    yield cue, f"the {phase} cue of step {step.path}"
+        elif isinstance(step, Rock):
+            for side, cue in (("left", step.left), ("right", step.right)):
+                if cue is not None and cue.loc.line:
+                    yield cue, f"the {side} cue of step {step.path}"
+
+
+def walk_steps(steps: tuple[Step, ...]) -> Iterator[Step]:
+    """Each step as written, depth first (a repeat's steps once, not ``times`` times)."""
+    for step in steps:
+        yield step
+        if isinstance(step, Repeat):
+            yield from walk_steps(step.steps)
+
+
+def expanded_step_count(steps: tuple[Step, ...]) -> int:
+    return sum(step.times * expanded_step_count(step.steps) if isinstance(step, Repeat) else 1
+               for step in steps)
+
+
+def minimum_duration_s(script: Script, steps: tuple[Step, ...]) -> Fraction:
+    """The steps' length with every spoken text taken as instantaneous: a lower bound."""
+    total = Fraction(0)
+    for step in steps:
+        if isinstance(step, Say):
+            total += step.after_s if step.after_s is not None else script.gap_s
+        elif isinstance(step, Pause):
+            total += step.seconds
+        elif isinstance(step, Bell | Rock | Walk):
+            total += step.duration_s
+        elif isinstance(step, Breathe):
+            total += breathe_duration_s(step, script)
+        elif isinstance(step, Repeat):
+            total += step.times * minimum_duration_s(script, step.steps)
+    return total
+
+
+def breathe_duration_s(step: Breathe, script: Script) -> Fraction:
+    """Exact: with a linear ramp the cycles average the first and last pattern."""
+    first = step.first_pattern(script.pattern)
+    cycles = step.cycle_count(script.pattern)
+    if step.to is None or cycles == 1:
+        return cycles * first.cycle_s
+    return cycles * (first.cycle_s + step.to.cycle_s) / 2
+
+
+def clock(seconds: Fraction | float) -> str:
+    """h:mm:ss for messages."""
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"

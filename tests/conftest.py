@@ -1,0 +1,71 @@
+"""Shared fixtures: an isolated speech cache, script files, and a quick fake voice."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from coreg_audio.loader import parse_script_bytes
+from coreg_audio.model import Script
+from coreg_audio.reader import read_script
+from coreg_audio.speech.voice import VoiceSettings
+from coreg_audio.units import SAMPLE_RATE_HZ
+
+REPO = Path(__file__).resolve().parents[1]
+CONFORMANCE = REPO / "tests" / "conformance"
+"""A copy of the shared conformance cases, so a clone alone can run them."""
+SHARED_CONFORMANCE = REPO.parent / "shared" / "conformance"
+"""The shared originals, used too when this checkout sits beside them."""
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One speech cache for the whole run, never the user's own."""
+    folder = tmp_path_factory.mktemp("speech-cache")
+    previous = os.environ.get("COREG_AUDIO_CACHE_DIR")
+    os.environ["COREG_AUDIO_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("COREG_AUDIO_CACHE_DIR", None)
+    else:
+        os.environ["COREG_AUDIO_CACHE_DIR"] = previous
+
+
+class FakeSpeech:
+    """Clip lengths from the text alone: 60 ms a character plus 150 ms, scaled by rate.
+
+    Fast and predictable for timing rules; the real engine is tested elsewhere.
+    """
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, VoiceSettings]] = []
+
+    def length_samples(self, text: str, voice: VoiceSettings) -> int:
+        self.calls.append((text, voice))
+        seconds = (0.15 + 0.06 * len(text)) * 140 / voice.rate_wpm
+        return round(seconds * SAMPLE_RATE_HZ)
+
+
+@pytest.fixture
+def fake_speech() -> FakeSpeech:
+    return FakeSpeech()
+
+
+def script_from(text: str, path: str = "test.yaml", folder: Path | None = None) -> Script:
+    body = textwrap.dedent(text).lstrip("\n")
+    where = (folder or Path.cwd()) / path
+    return read_script(parse_script_bytes(body.encode(), where, path), Path(path).stem)
+
+
+@pytest.fixture
+def write_script(tmp_path: Path) -> Callable[..., Path]:
+    def write(text: str, name: str = "practice.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return write
