@@ -26,3 +26,7 @@ class VoiceSettings:
 
     def faster(self, rate_wpm: int) -> VoiceSettings:
         return replace(self, rate_wpm=rate_wpm)
+
+
+ENGINE_NAMES: tuple[str, ...] = ("pyttsx3", "espeak")
+"""The engines a script may name; the speech package provides each."""
