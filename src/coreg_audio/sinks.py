@@ -1,0 +1,517 @@
+"""Where the finished track goes: WAV and MP3 files that appear whole or not at all.
+
+A sink writes to a hidden temporary file beside its target and renames it into
+place only once the encoder has finished, so a failure or Ctrl-C never leaves a
+half-written track behind, and never harms a file already at the target.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import itertools
+import math
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import wave
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from secrets import token_hex
+from types import TracebackType
+from typing import IO, Final, Self
+
+import numpy as np
+
+from .errors import MissingComponent, RenderFailed, UsageError
+from .timeline import Chapter
+from .units import CHANNELS, SAMPLE_RATE_HZ, samples_to_seconds
+
+SUPPORTED_SUFFIXES: Final = (".mp3", ".wav")
+MP3_BITRATES_KBPS: Final = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+"""The constant bitrates MPEG-1 Layer III allows at 44.1 kHz; LAME rounds any other silently."""
+DEFAULT_BITRATE_KBPS: Final = 128
+FFMPEG_MISSING: Final = "render to MP3 needs ffmpeg: sudo apt-get install ffmpeg"
+
+_INT16_FULL_SCALE: Final = 32768.0
+_WAV_BYTES_PER_FRAME: Final = 2 * CHANNELS
+_WAV_MAX_DATA_BYTES: Final = 0xFFFFFFFF - 36
+_PARTIAL_STEM_MAX_BYTES: Final = 200
+_STDERR_TAIL_LINES: Final = 5
+_PIPE_BYTES: Final = 1 << 20
+_COMMENT_LANGUAGE: Final = b"und"
+_ID3_HEADER_BYTES: Final = 10
+_FFMETADATA_ESCAPES: Final = str.maketrans({c: "\\" + c for c in "=;#\\\n"})
+
+
+@dataclass(frozen=True)
+class TrackInfo:
+    """The tags of a track; ``comment`` is the whole comment (see ``chapter_comment``)."""
+
+    title: str
+    artist: str = ""
+    album: str = ""
+    comment: str = ""
+    chapters: tuple[Chapter, ...] = ()
+
+    def __post_init__(self) -> None:
+        for before, after in itertools.pairwise(self.chapters):
+            if after.start_samples < before.end_samples:
+                raise ValueError(
+                    f"chapters must be in time order without overlaps: {after.title!r} "
+                    f"starts before {before.title!r} ends"
+                )
+
+
+def chapter_comment(summary: str, chapters: Sequence[Chapter]) -> str:
+    """The summary, then one "mm:ss Title" line per chapter.
+
+    Few players show chapters but all show the comment, so the list lets a
+    listener find a section by time anywhere. Past the first hour every line
+    reads "h:mm:ss", as show notes do.
+    """
+    with_hours = any(samples_to_seconds(c.start_samples) >= 3600 for c in chapters)
+    lines = [f"{_clock(c.start_samples, with_hours)} {' '.join(c.title.split())}" for c in chapters]
+    parts = [part for part in (summary.strip(), "\n".join(lines)) if part]
+    return "\n\n".join(parts)
+
+
+def _clock(samples: int, with_hours: bool) -> str:
+    minutes, seconds = divmod(math.floor(samples_to_seconds(samples)), 60)
+    if not with_hours:
+        return f"{minutes:02d}:{seconds:02d}"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}"
+
+
+def _plain_text(text: str) -> str:
+    """Newlines as LF and no NUL: ffmetadata reads a lone CR wrongly, and NUL ends ID3 text."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "")
+
+
+def ffmetadata(info: TrackInfo) -> str:
+    """The tags and chapters as an ffmetadata file, for ffmpeg's second input.
+
+    Chapters come in a time base of one sample, so ffmpeg's millisecond CHAP
+    times are rounded once, from exact positions. The comment is left out:
+    ffmpeg would store it as a TXXX frame, which players do not show.
+    """
+    lines = [";FFMETADATA1"]
+    for key, value in (("title", info.title), ("artist", info.artist), ("album", info.album)):
+        if value:
+            lines.append(f"{key}={_escape_ffmetadata(value)}")
+    for chapter in info.chapters:
+        lines += [
+            "",
+            "[CHAPTER]",
+            f"TIMEBASE=1/{SAMPLE_RATE_HZ}",
+            f"START={chapter.start_samples}",
+            f"END={chapter.end_samples}",
+            f"title={_escape_ffmetadata(chapter.title)}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _escape_ffmetadata(text: str) -> str:
+    return _plain_text(text).translate(_FFMETADATA_ESCAPES)
+
+
+def id3_comment_frame(text: str) -> bytes:
+    """An ID3v2.3 COMM frame with an empty description: what players show as "comment"."""
+    text = _plain_text(text)
+    if text.isascii():
+        payload = b"\x00" + _COMMENT_LANGUAGE + b"\x00" + text.encode("ascii")
+    else:
+        bom = "\ufeff".encode("utf-16-le")
+        payload = b"\x01" + _COMMENT_LANGUAGE + bom + b"\x00\x00" + bom + text.encode("utf-16-le")
+    return b"COMM" + len(payload).to_bytes(4, "big") + b"\x00\x00" + payload
+
+
+def _add_to_id3_padding(path: Path, frame: bytes) -> None:
+    """Write ``frame`` into the zero padding at the end of the file's ID3v2.3 tag.
+
+    The padding was reserved for it, so the tag keeps its size and the audio
+    stays where ffmpeg put it.
+    """
+    with path.open("r+b") as file:
+        header = file.read(_ID3_HEADER_BYTES)
+        if len(header) < _ID3_HEADER_BYTES or header[:5] != b"ID3\x03\x00" or header[5] != 0:
+            raise RenderFailed(f"ffmpeg wrote no plain ID3v2.3 tag to {path}")
+        tag_size = sum((header[6 + i] & 0x7F) << (7 * (3 - i)) for i in range(4))
+        tag = file.read(tag_size)
+        position = 0
+        while position + _ID3_HEADER_BYTES <= len(tag) and tag[position] != 0:
+            position += _ID3_HEADER_BYTES + int.from_bytes(tag[position + 4 : position + 8], "big")
+        if tag[position : position + len(frame)] != bytes(len(frame)):
+            raise RenderFailed(f"ffmpeg left no room for the comment in the ID3 tag of {path}")
+        file.seek(_ID3_HEADER_BYTES + position)
+        file.write(frame)
+
+
+def quantize_int16(samples: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Float samples (full scale ±1) as native int16, clipped, with TPDF dither of ±1 LSB.
+
+    TPDF dither makes the rounding error independent of the signal, so quiet
+    fades keep their shape instead of turning into distortion. It is drawn from
+    ``rng`` in sample order, so a file repeats exactly however the track is cut
+    into blocks.
+    """
+    uniform = rng.random((*samples.shape, 2), dtype=np.float32)
+    dither = uniform[..., 0] - uniform[..., 1]
+    scaled = np.clip(samples, -2.0, 2.0).astype(np.float32) * np.float32(_INT16_FULL_SCALE)
+    quantized: np.ndarray = np.clip(np.rint(scaled + dither), -32768, 32767).astype(np.int16)
+    return quantized
+
+
+def output_format(path: Path) -> str:
+    """The suffix that picks the format (".mp3" or ".wav"), in lower case."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        supported = " or ".join(SUPPORTED_SUFFIXES)
+        raise UsageError(f"cannot write {path}: the file name must end in {supported}")
+    return suffix
+
+
+def check_bitrate(bitrate_kbps: int) -> None:
+    if bitrate_kbps not in MP3_BITRATES_KBPS:
+        rates = ", ".join(str(rate) for rate in MP3_BITRATES_KBPS)
+        raise UsageError(f"bitrate {bitrate_kbps} kbps is not an MP3 constant bitrate; use {rates}")
+
+
+def find_ffmpeg() -> str:
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        raise MissingComponent(FFMPEG_MISSING)
+    return ffmpeg
+
+
+def check_writable(path: Path) -> None:
+    """Fail now, before any audio is made, if a track could not be written at ``path``."""
+    fd, partial = _create_partial(path)
+    os.close(fd)
+    partial.unlink()
+
+
+def check_output(path: Path, *, bitrate_kbps: int = DEFAULT_BITRATE_KBPS) -> None:
+    """Every check ``open_sink`` makes, for a command to call before it makes audio."""
+    suffix = output_format(path)
+    check_bitrate(bitrate_kbps)
+    check_writable(path)
+    if suffix == ".mp3":
+        find_ffmpeg()
+
+
+def open_sink(
+    path: Path,
+    info: TrackInfo,
+    *,
+    bitrate_kbps: int = DEFAULT_BITRATE_KBPS,
+    dither_seed: int = 0,
+) -> Sink:
+    """A sink for ``path`` in the format its suffix names; use it in a ``with`` block."""
+    suffix = output_format(path)
+    check_bitrate(bitrate_kbps)
+    if suffix == ".wav":
+        return WavSink(path, info, dither_seed=dither_seed)
+    return Mp3Sink(path, info, ffmpeg=find_ffmpeg(), bitrate_kbps=bitrate_kbps)
+
+
+def _create_partial(path: Path) -> tuple[int, Path]:
+    """Create the hidden file beside ``path`` that becomes it on success.
+
+    Beside, so the final rename stays on one file system and is atomic; created
+    with mode 0o666 so the umask applies as it would to any new file.
+    """
+    if path.is_dir():
+        raise UsageError(f"cannot write {path}: it is a folder")
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {path}: the folder {folder} does not exist")
+    stem = path.name
+    while len(os.fsencode(stem)) > _PARTIAL_STEM_MAX_BYTES:
+        stem = stem[:-1]
+    while True:
+        partial = folder / f".{stem}.partial-{token_hex(4)}"
+        try:
+            return os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), partial
+        except FileExistsError:
+            continue
+        except OSError as error:
+            raise UsageError(
+                f"cannot write {path}: the folder {folder} is not writable ({error.strerror})"
+            ) from error
+
+
+def _enlarge_pipe(pipe: IO[bytes] | None) -> None:
+    """Hold about three seconds of audio in the pipe to ffmpeg (the default holds 0.2 s).
+
+    Then ffmpeg encodes them while the mixer makes the next block, on another
+    core; with the default pipe the two take turns. Linux only; elsewhere, or
+    beyond the system's limit, the pipe stays as it is.
+    """
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if pipe is not None and set_size is not None:
+        with suppress(OSError):
+            fcntl.fcntl(pipe.fileno(), set_size, _PIPE_BYTES)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename durable; some file systems cannot sync a folder, which is harmless."""
+    with suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+class Sink(ABC):
+    """A track being written: enter it, ``write`` its blocks in order, leave it.
+
+    Leaving normally finishes the file and renames it into place; leaving by any
+    exception, Ctrl-C included, stops the encoder, deletes the temporary file and
+    re-raises, so nothing appears at ``path`` and a file already there is kept.
+    """
+
+    def __init__(self, path: Path, info: TrackInfo) -> None:
+        self.path = path
+        self.info = info
+        self.samples_written = 0
+        self._partial: Path | None = None
+        self._open = False
+
+    @abstractmethod
+    def _start(self, fd: int, partial: Path) -> None:
+        """Begin encoding into ``partial``; the sink now owns ``fd``, open for writing."""
+
+    @abstractmethod
+    def _write(self, samples: np.ndarray) -> None: ...
+
+    @abstractmethod
+    def _finish(self) -> None:
+        """Complete the file; raise if it is not whole."""
+
+    @abstractmethod
+    def _abort(self) -> None:
+        """Stop at once and release everything; must not raise."""
+
+    def __enter__(self) -> Self:
+        if self._partial is not None:
+            raise RuntimeError("a sink can be used only once")
+        fd, self._partial = _create_partial(self.path)
+        try:
+            self._start(fd, self._partial)
+        except OSError as error:
+            self._abandon()
+            raise RenderFailed(f"cannot start writing {self.path}: {error}") from error
+        except BaseException:
+            self._abandon()
+            raise
+        self._open = True
+        return self
+
+    def write(self, block: np.ndarray) -> None:
+        """Append ``block``: float samples of shape (n, 2) at SAMPLE_RATE_HZ, full scale ±1."""
+        if not self._open:
+            raise RuntimeError("write to a sink inside its with block")
+        samples = _stereo_float32(block)
+        try:
+            self._write(samples)
+        except OSError as error:
+            raise RenderFailed(f"cannot write {self.path}: {error.strerror}") from error
+        self.samples_written += len(samples)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._open = False
+        if exc_type is not None:
+            self._abandon()
+            return
+        try:
+            if self.samples_written == 0:
+                raise RenderFailed(f"nothing to write to {self.path}: the track is empty")
+            self._finish()
+            partial = self._partial_path()
+            with partial.open("rb") as file:
+                os.fsync(file.fileno())
+            os.replace(partial, self.path)
+        except OSError as error:
+            self._abandon()
+            raise RenderFailed(f"cannot write {self.path}: {error.strerror}") from error
+        except BaseException:
+            self._abandon()
+            raise
+        _sync_folder(self.path.parent)
+
+    def _abandon(self) -> None:
+        try:
+            self._abort()
+        finally:
+            self._partial_path().unlink(missing_ok=True)
+
+    def _partial_path(self) -> Path:
+        if self._partial is None:
+            raise RuntimeError("the sink was never entered")
+        return self._partial
+
+
+def _stereo_float32(block: np.ndarray) -> np.ndarray:
+    if block.ndim != 2 or block.shape[1] != CHANNELS:
+        raise ValueError(f"a block must have shape (n, {CHANNELS}), not {block.shape}")
+    if not np.issubdtype(block.dtype, np.floating):
+        raise ValueError(f"a block must hold float samples, not {block.dtype}")
+    samples = np.ascontiguousarray(block, dtype="<f4")
+    if not np.isfinite(samples).all():
+        raise ValueError("a block holds NaN or infinite samples")
+    return samples
+
+
+class WavSink(Sink):
+    """44.1 kHz stereo 16-bit PCM, dithered from a seed so a render repeats bit for bit."""
+
+    def __init__(self, path: Path, info: TrackInfo, *, dither_seed: int = 0) -> None:
+        super().__init__(path, info)
+        self._rng = np.random.default_rng(dither_seed)
+        self._file: IO[bytes] | None = None
+        self._wave: wave.Wave_write | None = None
+
+    def _start(self, fd: int, partial: Path) -> None:
+        self._file = os.fdopen(fd, "wb")
+        self._wave = wave.open(self._file, "wb")  # noqa: SIM115 - lives as long as the sink
+        self._wave.setnchannels(CHANNELS)
+        self._wave.setsampwidth(2)
+        self._wave.setframerate(SAMPLE_RATE_HZ)
+
+    def _write(self, samples: np.ndarray) -> None:
+        assert self._wave is not None
+        if (self.samples_written + len(samples)) * _WAV_BYTES_PER_FRAME > _WAV_MAX_DATA_BYTES:
+            raise RenderFailed(f"cannot write {self.path}: a WAV file holds at most 4 GiB")
+        self._wave.writeframesraw(quantize_int16(samples, self._rng).tobytes())
+
+    def _finish(self) -> None:
+        assert self._wave is not None and self._file is not None
+        self._wave.close()
+        self._file.close()
+
+    def _abort(self) -> None:
+        if self._wave is not None:
+            with suppress(OSError):
+                self._wave.close()
+        if self._file is not None:
+            with suppress(OSError):
+                self._file.close()
+
+
+class Mp3Sink(Sink):
+    """Constant-bitrate MP3 with ID3v2.3 tags and chapters, encoded by ffmpeg's libmp3lame.
+
+    Samples go to ffmpeg as raw float32 through a pipe, written by the caller's
+    thread; ffmpeg's stderr goes to an anonymous temporary file, which cannot
+    fill up and block it, and is read only to explain a failure.
+    """
+
+    def __init__(self, path: Path, info: TrackInfo, *, ffmpeg: str, bitrate_kbps: int) -> None:
+        super().__init__(path, info)
+        self._ffmpeg = ffmpeg
+        self._bitrate_kbps = bitrate_kbps
+        self._comment = id3_comment_frame(info.comment) if info.comment else b""
+        self._metadata: Path | None = None
+        self._stderr: IO[bytes] | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def _start(self, fd: int, partial: Path) -> None:
+        os.close(fd)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", prefix="coreg-audio-", suffix=".ffmetadata", delete=False
+        ) as metadata:
+            self._metadata = Path(metadata.name)
+            metadata.write(ffmetadata(self.info))
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the sink
+        try:
+            self._process = subprocess.Popen(
+                self._command(partial, self._metadata),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=self._stderr,
+                start_new_session=True,
+            )
+        except FileNotFoundError as error:
+            raise MissingComponent(FFMPEG_MISSING) from error
+        _enlarge_pipe(self._process.stdin)
+
+    def _command(self, partial: Path, metadata: Path) -> list[str]:
+        """ffmpeg's arguments; it runs in its own session, so Ctrl-C reaches only us."""
+        rate, channels = str(SAMPLE_RATE_HZ), str(CHANNELS)
+        padding = ["-metadata_header_padding", str(len(self._comment))] if self._comment else []
+        return [
+            self._ffmpeg, "-hide_banner", "-nostats", "-loglevel", "error",
+            "-f", "f32le", "-ar", rate, "-ac", channels, "-i", "pipe:0",
+            "-f", "ffmetadata", "-i", f"file:{metadata.absolute()}",
+            "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1",
+            "-c:a", "libmp3lame", "-b:a", f"{self._bitrate_kbps}k", "-ar", rate, "-ac", channels,
+            "-id3v2_version", "3", "-write_xing", "1", *padding,
+            "-f", "mp3", "-y", f"file:{partial.absolute()}",
+        ]  # fmt: skip
+
+    def _write(self, samples: np.ndarray) -> None:
+        assert self._process is not None and self._process.stdin is not None
+        try:
+            self._process.stdin.write(samples.data)
+        except BrokenPipeError:
+            raise self._failure() from None
+
+    def _finish(self) -> None:
+        assert self._process is not None and self._process.stdin is not None
+        try:
+            with suppress(BrokenPipeError):
+                self._process.stdin.close()
+            if self._process.wait() != 0:
+                raise self._failure()
+            if self._comment:
+                _add_to_id3_padding(self._partial_path(), self._comment)
+        finally:
+            self._release()
+
+    def _abort(self) -> None:
+        if self._process is not None:
+            with suppress(OSError):
+                self._process.kill()
+            self._process.wait()
+            if self._process.stdin is not None:
+                with suppress(OSError):
+                    self._process.stdin.close()
+        self._release()
+
+    def _failure(self) -> RenderFailed:
+        """Why ffmpeg stopped, from its exit status and the last lines it printed."""
+        assert self._process is not None and self._stderr is not None
+        with suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=10)
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        status = self._process.returncode
+        if status < 0:
+            how = f"was stopped by {signal.Signals(-status).name}"
+        else:
+            how = f"failed (exit status {status})"
+        self._stderr.seek(0)
+        lines = self._stderr.read().decode("utf-8", "replace").splitlines()
+        tail = [f"  {line.strip()}" for line in lines if line.strip()][-_STDERR_TAIL_LINES:]
+        return RenderFailed("\n".join([f"ffmpeg {how} while encoding {self.path}", *tail]))
+
+    def _release(self) -> None:
+        if self._metadata is not None:
+            self._metadata.unlink(missing_ok=True)
+            self._metadata = None
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
