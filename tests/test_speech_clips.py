@@ -185,3 +185,34 @@ def test_any_burst_starts_on_time_is_whole_and_at_reference_loudness(
     assert onset_index(clip) <= ms_to_samples(2.0)
     assert clip.size >= round(body_s * SAMPLE_RATE_HZ)
     assert math.isclose(clip_loudness_lufs(clip), SPEECH_REFERENCE_LUFS, abs_tol=0.01)
+
+
+def _espeak_words() -> tuple[np.ndarray, int]:
+    import subprocess
+    import tempfile
+    import wave
+
+    with tempfile.NamedTemporaryFile(suffix=".wav") as out:
+        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "140", "-w", out.name,
+                        "Take a breath. Pause, and let it go, slowly."], check=True)
+        with wave.open(out.name, "rb") as file:
+            rate = file.getframerate()
+            data = np.frombuffer(file.readframes(file.getnframes()), dtype="<i2")
+    return data.astype(np.float64) / 32768.0, rate
+
+
+def test_even_out_holds_real_speech_peaks_near_loudness() -> None:
+    from coreg_audio.limiter import true_peak_dbtp
+    from coreg_audio.speech.clips import PEAK_TO_LOUDNESS_DB, even_out, trimmed
+
+    raw, rate = _espeak_words()
+    cut = trimmed(raw, rate)
+    before_db = true_peak_dbtp(cut) - clip_loudness_lufs(cut)
+    evened = even_out(cut)
+    after_db = true_peak_dbtp(evened) - clip_loudness_lufs(evened)
+    assert before_db > PEAK_TO_LOUDNESS_DB + 3, "real speech peaks well above its loudness"
+    assert after_db <= PEAK_TO_LOUDNESS_DB + 1.0
+    assert clip_loudness_lufs(evened) == pytest.approx(SPEECH_REFERENCE_LUFS, abs=0.01)
+    assert evened.shape == cut.shape
+    onset = int(np.argmax(np.abs(evened) > np.abs(evened).max() * db_to_gain(-40)))
+    assert onset <= ms_to_samples(2.0)

@@ -2,7 +2,8 @@
 
 Engines pad speech with silence of their own choosing; a cue must sound at its
 event's start, so the clip is cut to begin just before its audible onset and to
-end a little after its last audible sample. Every clip is then made equally loud.
+end a little after its last audible sample. Every clip is then evened out (its
+loudest syllables compressed, its peaks held) and made equally loud.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.ndimage import maximum_filter1d
 from scipy.signal import resample_poly
 
+from ..limiter import TruePeakLimiter, true_peak_dbtp
 from ..loudness import SPEECH_REFERENCE_LUFS, clip_loudness_lufs
 from ..units import SAMPLE_RATE_HZ, db_to_gain, ms_to_samples
 
-PROCESSING_VERSION = 1
+PROCESSING_VERSION = 2
 """Part of every cache key: bump it whenever this module changes what a clip sounds like."""
 
 ONSET_THRESHOLD_DB = -45.0
@@ -31,6 +34,27 @@ FADE_IN_MS = 1.0
 TAIL_KEEP_MS = 20.0
 FADE_OUT_MS = 10.0
 """The fade-out takes the last part of the kept tail, so it never touches speech."""
+
+PEAK_TO_LOUDNESS_DB = 9.5
+"""How far a finished clip's true peak may sit above its loudness.
+
+A practice is mostly quiet tones with speech in between, so at -16 LUFS
+integrated its speech plays some 4-5 dB louder than that; raw espeak-ng speech
+peaks 13-20 dB above its loudness and would drive the master limiter 8-10 dB
+into every syllable. Evening the voice here, once per cached clip, leaves the
+master limiter a light touch."""
+
+COMPRESSOR_RATIO = 3.0
+COMPRESSOR_THRESHOLD_DB = 3.0
+"""Above the clip's mean power: only the louder syllables are brought down."""
+LEVEL_WINDOW_MS = 15.0
+GAIN_HOLD_MS = 20.0
+GAIN_SMOOTHING_MS = 40.0
+PEAK_RELEASE_MS = 10.0
+"""espeak-ng's peaks are brief spikes in the waveform, not loud syllables: a quick
+release trims them without taking the syllable's loudness down with them."""
+PEAK_PASSES = 6
+"""Each pass re-normalizes and aims lower by what that raised the peaks."""
 
 SILENCE_PEAK_DBFS = -60.0
 """An engine's output whose peak is below this holds no speech."""
@@ -88,8 +112,46 @@ def normalize_loudness(
     return x * db_to_gain(target_lufs - loudness)
 
 
-def process_clip(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
-    """Raw engine speech to a finished clip: mono float32 at SAMPLE_RATE_HZ.
+def _moving_average(values: np.ndarray, window_samples: int) -> np.ndarray:
+    kernel = np.hanning(window_samples + 2)[1:-1]
+    return np.convolve(values, kernel / kernel.sum(), mode="same")
+
+
+def _limited(samples: np.ndarray, ceiling_dbtp: float) -> np.ndarray:
+    limiter = TruePeakLimiter(ceiling_dbtp=ceiling_dbtp, release_ms=PEAK_RELEASE_MS, channels=1)
+    block = samples[:, None].astype(np.float32)
+    return np.concatenate([limiter.process(block), limiter.flush()])[:, 0].astype(np.float64)
+
+
+def even_out(samples: np.ndarray) -> np.ndarray:
+    """Compress the louder syllables, then hold true peaks PEAK_TO_LOUDNESS_DB over loudness.
+
+    The compressor looks both ways (a clip is processed whole), so its gain is
+    already down when a syllable starts and nothing pumps; the limiter only
+    trims what the compressor leaves. The result is at SPEECH_REFERENCE_LUFS.
+    """
+    x = np.asarray(samples, dtype=np.float64)
+    power = _moving_average(x * x, ms_to_samples(LEVEL_WINDOW_MS))
+    mean_power = float(np.mean(x * x))
+    if mean_power <= 0.0:
+        raise NoAudibleSound("the clip is silent")
+    level_db = 10.0 * np.log10(np.maximum(power, 1e-20) / mean_power)
+    reduction_db = np.maximum(level_db - COMPRESSOR_THRESHOLD_DB, 0.0) * (1 - 1 / COMPRESSOR_RATIO)
+    held_db = maximum_filter1d(reduction_db, ms_to_samples(GAIN_HOLD_MS))
+    gain_db = -_moving_average(held_db, ms_to_samples(GAIN_SMOOTHING_MS))
+    y = normalize_loudness(x * np.power(10.0, gain_db / 20.0))
+    ceiling_dbtp = SPEECH_REFERENCE_LUFS + PEAK_TO_LOUDNESS_DB
+    limit_at_dbtp = ceiling_dbtp
+    for _ in range(PEAK_PASSES):
+        if true_peak_dbtp(y) <= ceiling_dbtp + 0.1:
+            break
+        y = normalize_loudness(_limited(y, limit_at_dbtp))
+        limit_at_dbtp -= max(0.0, true_peak_dbtp(y) - ceiling_dbtp)
+    return y
+
+
+def trimmed(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
+    """The engine's speech at SAMPLE_RATE_HZ, cut to its audible span and faded (float64).
 
     The audible onset lands PRE_ROLL_MS after sample 0; the clip ends TAIL_KEEP_MS
     after the last audible sample. Where the engine's audio starts or ends too close
@@ -103,5 +165,9 @@ def process_clip(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
         x[max(start, 0) : min(stop, x.size)],
         (max(-start, 0), max(stop - x.size, 0)),
     )
-    faded = raised_cosine_fades(kept, ms_to_samples(FADE_IN_MS), ms_to_samples(FADE_OUT_MS))
-    return normalize_loudness(faded).astype(np.float32)
+    return raised_cosine_fades(kept, ms_to_samples(FADE_IN_MS), ms_to_samples(FADE_OUT_MS))
+
+
+def process_clip(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
+    """Raw engine speech to a finished clip: mono float32, trimmed, evened out, at reference."""
+    return even_out(trimmed(samples, sample_rate_hz)).astype(np.float32)
