@@ -1,0 +1,126 @@
+"""The library's front door: load, validate and compile a practice.
+
+The CLI is a thin layer over these calls (and ``render`` for audio); everything
+it can report comes out as a ``CoregError``. Nothing here imports the audio
+stack, so checking a script starts in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import speech
+from .compile import compile_timeline, spoken_requests
+from .errors import CoregError, ScriptError
+from .library import Found, available, resolve
+from .loader import read_script_file
+from .model import Script
+from .overrides import Overrides
+from .reader import read_script
+from .speech.voice import VoiceSettings
+from .timeline import Timeline
+from .units import samples_to_float_s
+from .validate import validate
+
+if TYPE_CHECKING:
+    from .speech import Speaker
+
+Progress = Callable[[str, int, int], None]
+"""Called with (stage, done, total) as work advances."""
+
+
+def load(ref: str, overrides: Overrides | None = None) -> Script:
+    """The valid script ``ref`` names (a path or a name), with ``overrides`` applied."""
+    found = resolve(ref)
+    return load_found(found, overrides)
+
+
+def load_found(found: Found, overrides: Overrides | None = None) -> Script:
+    document = read_script_file(found.path, str(found.path))
+    script = read_script(document, found.name)
+    if overrides is not None:
+        script = overrides.apply(script)
+    validate(script)
+    return script
+
+
+class _ClipLengths:
+    def __init__(self, voice: Speaker) -> None:
+        self._voice = voice
+
+    def length_samples(self, text: str, voice: VoiceSettings) -> int:
+        return int(self._voice.clip(text, voice).shape[0])
+
+
+def build_timeline(script: Script, voice: Speaker, progress: Progress | None = None) -> Timeline:
+    """Synthesize (or fetch from the cache) every spoken item, then place every event."""
+    requests = sorted(spoken_requests(script), key=lambda item: (item[0], repr(item[1])))
+
+    def report(done: int, total: int) -> None:
+        if progress is not None:
+            progress("speech", done, total)
+
+    voice.prepare(requests, report)
+    return compile_timeline(script, _ClipLengths(voice))
+
+
+def timeline_of(script: Script, progress: Progress | None = None) -> Timeline:
+    with speech.Speaker() as voice:
+        return build_timeline(script, voice, progress)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One practice on the search path, as ``list`` shows it."""
+
+    name: str
+    path: Path
+    origin: str
+    title: str
+    duration_samples: int | None
+    sections: int
+    problem: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"name": self.name, "title": self.title,
+                "duration": (samples_to_float_s(self.duration_samples)
+                             if self.duration_samples is not None else None),
+                "sections": self.sections, "path": str(self.path), "origin": self.origin,
+                "valid": self.problem is None}
+
+
+def list_practices() -> list[Listing]:
+    """Every practice on the search path with its length; invalid ones say so."""
+    listings: list[Listing] = []
+    with speech.Speaker() as voice:
+        for found in available():
+            try:
+                script = load_found(found)
+                timeline = build_timeline(script, voice)
+            except CoregError as error:
+                first = error.lines()[0] if error.lines() else str(error)
+                listings.append(Listing(found.name, found.path, found.origin,
+                                        "(invalid; see 'coreg-audio validate')", None, 0, first))
+                continue
+            sections = sum(1 for event in timeline.events if event.kind == "section")
+            listings.append(Listing(found.name, found.path, found.origin, timeline.title,
+                                    timeline.duration_samples, sections))
+    return listings
+
+
+def check_script(ref: str) -> list[str]:
+    """Every problem of one script, as printable lines; empty when it is valid."""
+    try:
+        script = load(ref)
+        with speech.Speaker() as voice:
+            build_timeline(script, voice)
+    except ScriptError as error:
+        return error.lines()
+    return []
+
+
+__all__ = ["CoregError", "build_timeline", "check_script", "list_practices", "load",
+           "timeline_of"]

@@ -1,0 +1,184 @@
+"""Rendering with the real speech engine and ffmpeg, measured as players and engineers would."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mutagen.id3 import ID3
+from mutagen.mp3 import MP3, BitrateMode
+
+from coreg_audio import mix
+from coreg_audio.errors import CoregError
+from coreg_audio.practice import load
+from coreg_audio.render import RenderOptions, render
+from coreg_audio.units import SAMPLE_RATE_HZ, ms_to_samples
+
+ONSET_TOLERANCE_MS = 15.0
+AUDIBLE_DBFS = -40.0
+
+SPOKEN = """\
+title: Spoken onsets
+lead: 0.7
+tail: 1
+tones: none
+params: {a: Sam}
+steps:
+  - section: Words
+  - say: Hello {a}. Let us begin.
+  - say: Sit comfortably, and notice your breath.
+    after: 0.4
+  - section: Counting
+  - breathe: {cycles: 2, pattern: 4-6, count: true}
+  - breathe: {cycles: 1, pattern: 3-2-4, to: 3-2-4, count: true, cues: {hold: Hold gently}}
+  - rock: {cycles: 2, period: 3}
+  - say: Thank you.
+"""
+
+
+def read_wav(path: Path) -> np.ndarray:
+    with wave.open(str(path), "rb") as file:
+        assert (file.getframerate(), file.getnchannels(), file.getsampwidth()) == (
+            SAMPLE_RATE_HZ, 2, 2)
+        frames = file.readframes(file.getnframes())
+    return np.frombuffer(frames, dtype="<i2").reshape(-1, 2).astype(np.float64) / 32768.0
+
+
+def ebur128(path: Path) -> tuple[float, float]:
+    """Integrated loudness and true peak as ffmpeg measures them."""
+    result = subprocess.run(["ffmpeg", "-nostats", "-hide_banner", "-i", str(path), "-af",
+                             "ebur128=peak=true", "-f", "null", "-"],
+                            capture_output=True, text=True, check=True)
+    summary = result.stderr[result.stderr.rindex("Summary:"):]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))  # type: ignore[union-attr]
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))  # type: ignore[union-attr]
+    return integrated, peak
+
+
+@pytest.fixture(scope="module")
+def spoken_render(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
+    folder = tmp_path_factory.mktemp("spoken")
+    script = folder / "spoken.yaml"
+    script.write_text(SPOKEN)
+    out = folder / "spoken.wav"
+    render(load(str(script)), out)
+    shown = subprocess.run([sys.executable, "-m", "coreg_audio", "show", str(script), "--json"],
+                           capture_output=True, text=True, check=True)
+    return out, json.loads(shown.stdout)
+
+
+@pytest.mark.slow
+def test_every_spoken_item_is_audible_within_15_ms_of_its_start(
+        spoken_render: tuple[Path, dict[str, object]]) -> None:
+    path, timeline = spoken_render
+    track = np.max(np.abs(read_wav(path)), axis=1)
+    threshold = 10 ** (AUDIBLE_DBFS / 20)
+    tolerance = ms_to_samples(ONSET_TOLERANCE_MS)
+    spoken = [e for e in timeline["events"]  # type: ignore[attr-defined]
+              if e["kind"] in ("speech", "cue", "count")]
+    assert len(spoken) == 4 + 2 * (1 + 3 + 1 + 5) + (1 + 2 + 1 + 1 + 3) + 4
+    previous_end = 0
+    for event in spoken:
+        start = round(event["start"] * SAMPLE_RATE_HZ)
+        region = track[previous_end:start + tolerance + 1]
+        loud = np.flatnonzero(region > threshold)
+        assert loud.size, f"nothing audible within 15 ms of {event}"
+        onset = previous_end + int(loud[0])
+        assert abs(onset - start) <= tolerance, (event, (onset - start) / SAMPLE_RATE_HZ)
+        previous_end = round(event["end"] * SAMPLE_RATE_HZ)
+
+
+@pytest.mark.slow
+def test_wav_is_mastered_and_as_long_as_the_timeline(
+        spoken_render: tuple[Path, dict[str, object]]) -> None:
+    path, timeline = spoken_render
+    samples = read_wav(path)
+    assert samples.shape[0] == round(timeline["duration"] * SAMPLE_RATE_HZ)  # type: ignore[operator]
+    integrated, peak = ebur128(path)
+    assert -17.0 <= integrated <= -15.0
+    assert peak <= -1.0
+
+
+@pytest.mark.slow
+def test_a_render_repeats_exactly(tmp_path: Path) -> None:
+    script = tmp_path / "again.yaml"
+    script.write_text("title: Again\nambience: rain\nsteps:\n  - say: Once more.\n"
+                      "  - breathe: {cycles: 1, pattern: 2-3}\n  - bell: {ring: 2}\n")
+    render(load(str(script)), tmp_path / "one.wav")
+    render(load(str(script)), tmp_path / "two.wav")
+    render(load(str(script)), tmp_path / "three.wav", RenderOptions(seed=7))
+    one = (tmp_path / "one.wav").read_bytes()
+    assert one == (tmp_path / "two.wav").read_bytes()
+    assert one != (tmp_path / "three.wav").read_bytes()
+
+
+@pytest.mark.slow
+def test_breath_sync_mp3_is_phone_ready(tmp_path: Path) -> None:
+    """The acceptance check, through the command a user types."""
+    out = tmp_path / "breath-sync.mp3"
+    result = subprocess.run([sys.executable, "-m", "coreg_audio", "render", "breath-sync", "-o",
+                             str(out)], capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(subprocess.run(
+        [sys.executable, "-m", "coreg_audio", "show", "breath-sync", "--json"],
+        capture_output=True, text=True, check=True).stdout)
+
+    probe = json.loads(subprocess.run(
+        ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-show_chapters", "-of",
+         "json", str(out)], capture_output=True, text=True, check=True).stdout)
+    chapters = probe["chapters"]
+    assert [c["tags"]["title"] for c in chapters] == [s["title"] for s in shown["sections"]]
+    starts = [float(c["start_time"]) for c in chapters]
+    assert starts == sorted(starts) and starts[0] == 0.0
+    for chapter, section in zip(chapters, shown["sections"], strict=True):
+        assert float(chapter["start_time"]) == pytest.approx(section["start"], abs=0.001)
+        assert float(chapter["end_time"]) == pytest.approx(section["end"], abs=0.001)
+    tags = probe["format"]["tags"]
+    assert tags["title"] == "Breath Synchronization"
+    assert tags["artist"] == "coreg-audio"
+    assert tags["album"] == "coreg-audio practices"
+    assert "Breathing together" in tags["comment"] and "shared, slow pace" in tags["comment"]
+    stream = probe["streams"][0]
+    assert (stream["codec_name"], int(stream["sample_rate"]), stream["channels"]) == (
+        "mp3", 44100, 2)
+    assert float(probe["format"]["duration"]) == pytest.approx(shown["duration"], abs=0.05)
+
+    info = MP3(out).info
+    assert info.bitrate_mode in (BitrateMode.CBR, BitrateMode.UNKNOWN)
+    assert info.bitrate == 128_000
+    assert ID3(out).version == (2, 3, 0)
+
+    checked = subprocess.run(["mp3val", str(out)], capture_output=True, text=True, check=True)
+    assert not re.search(r"WARNING|ERROR", checked.stdout), checked.stdout
+
+    integrated, peak = ebur128(out)
+    assert -17.0 <= integrated <= -15.0, integrated
+    assert peak <= -1.0, peak
+
+
+def test_a_failed_render_leaves_no_file_and_keeps_the_old_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    script = tmp_path / "x.yaml"
+    script.write_text("title: X\nsteps:\n  - breathe: {cycles: 3, guide: 0}\n")
+    target = tmp_path / "x.wav"
+    target.write_bytes(b"old")
+    calls = {"n": 0}
+    real_block = mix.Mixer.block
+
+    def failing_block(self: mix.Mixer, start: int, length: int) -> np.ndarray:
+        calls["n"] += 1
+        if calls["n"] > 12:
+            raise OSError(28, "No space left on device")
+        return real_block(self, start, length)
+
+    monkeypatch.setattr(mix.Mixer, "block", failing_block)
+    with pytest.raises((OSError, CoregError)):
+        render(load(str(script)), target)
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.wav", "x.yaml"]
