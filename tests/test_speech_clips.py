@@ -21,7 +21,6 @@ from coreg_audio.speech.clips import (
     audible_span,
     normalize_loudness,
     process_clip,
-    raised_cosine_fades,
     to_output_rate,
 )
 from coreg_audio.units import SAMPLE_RATE_HZ, db_to_gain, ms_to_samples
@@ -85,21 +84,6 @@ def test_audible_span_of_silence_is_an_error() -> None:
         audible_span(np.full(500, 1e-4))
     with pytest.raises(NoAudibleSound):
         audible_span(np.zeros(0))
-
-
-def test_fades_are_raised_cosine_and_leave_the_middle_alone() -> None:
-    x = np.ones(1000)
-    out = raised_cosine_fades(x, 100, 200)
-    assert out[0] < 0.001 and out[-1] < 0.001
-    assert np.all(np.diff(out[:100]) > 0)
-    assert np.all(np.diff(out[-200:]) < 0)
-    assert np.array_equal(out[100:800], x[100:800])
-    assert out[49] == pytest.approx(0.5, abs=0.02)
-    assert np.array_equal(x, np.ones(1000)), "the input must not change"
-
-
-def test_fades_longer_than_the_clip_do_not_fail() -> None:
-    assert raised_cosine_fades(np.ones(10), 100, 100).shape == (10,)
 
 
 def test_normalize_loudness_hits_the_reference() -> None:

@@ -177,10 +177,9 @@ class Mixer:
             start, end = self._speaking[index]
             if start - attack > last_position:
                 break
-            rising = np.clip((positions - (start - attack)) / attack, 0.0, 1.0)
-            falling = np.clip(1.0 - (positions - end) / release, 0.0, 1.0)
-            shape = np.minimum(rising, falling)
-            np.maximum(depth, 0.5 - 0.5 * np.cos(math.pi * shape), out=depth)
+            rising = (positions - (start - attack)) / attack
+            falling = 1.0 - (positions - end) / release
+            np.maximum(depth, sounds.ease(np.minimum(rising, falling)), out=depth)
             index += 1
         return np.power(10.0, -self._bed.duck_db * depth / 20.0)
 
@@ -196,11 +195,9 @@ def _fade_in_out(positions: np.ndarray, fade_in_samples: int, fade_out_samples: 
     """Raised-cosine fade in from the start and out to the end of the track."""
     gain = np.ones(positions.shape[0], dtype=np.float64)
     if fade_in_samples > 0:
-        ramp = np.clip(positions / fade_in_samples, 0.0, 1.0)
-        gain *= 0.5 - 0.5 * np.cos(math.pi * ramp)
+        gain *= sounds.ease(positions / fade_in_samples)
     if fade_out_samples > 0:
-        ramp = np.clip((length_samples - positions) / fade_out_samples, 0.0, 1.0)
-        gain *= 0.5 - 0.5 * np.cos(math.pi * ramp)
+        gain *= sounds.ease((length_samples - positions) / fade_out_samples)
     return gain
 
 

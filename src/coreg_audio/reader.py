@@ -323,10 +323,12 @@ class _Reader:
         author = self.get(entries, "author", lambda n: self.plain_string(n, "'author'", d),
                           "coreg-audio")
         language = self.get(entries, "language", lambda n: self.language(n, d), "en")
-        params: dict[str, str] = self.get(entries, "params", lambda n: self.params(n, d), {})
+        params: dict[str, str] = self.get(entries, "params", lambda n: self.named(
+            n, "param", d, lambda v, what: self.plain_string(v, what, d + 1)), {})
         voice = self.get(entries, "voice", lambda n: self.voice(n, "'voice'", d),
                          Voice(loc=loc_of(root)))
-        voices: dict[str, Voice] = self.get(entries, "voices", lambda n: self.voices(n, d), {})
+        voices: dict[str, Voice] = self.get(entries, "voices", lambda n: self.named(
+            n, "voice", d, lambda v, what: self.voice(v, what, d + 1)), {})
         ambience = self.get(entries, "ambience", lambda n: self.ambience(n, d), None)
         tones = self.get(entries, "tones", lambda n: self.tones(n, d),
                          Tones(style="glide", loc=loc_of(root)))
@@ -362,26 +364,27 @@ class _Reader:
             return None
         return word
 
-    def params(self, node: yaml.Node, depth: int) -> dict[str, str] | None:
+    def named(self, node: yaml.Node, what: str, depth: int,
+              read: Callable[[yaml.Node, str], T | None]) -> dict[str, T] | None:
+        """A mapping from author-chosen names (params, voices) to values read by ``read``."""
         self.visit(node, depth)
         if not isinstance(node, yaml.MappingNode):
-            self.problem(node, f"'params' must be a mapping of names to text, not "
-                         f"{_describe(node)}")
+            self.problem(node, f"'{what}s' must be a mapping of names, not {_describe(node)}")
             return None
-        params: dict[str, str] = {}
+        found: dict[str, T] = {}
         for key, value in self._pairs(node, depth):
             self.visit(key, depth + 1)
             if not isinstance(key, yaml.ScalarNode) or not _NAME_RE.match(key.value):
-                self.problem(key, "a param name is a word of letters, digits, '_' or '-' "
+                self.problem(key, f"a {what} name is a word of letters, digits, '_' or '-' "
                              "(e.g. a, partner_1)")
                 continue
-            if key.value in params:
-                self.problem(key, f"param '{key.value}' is given twice")
+            if key.value in found:
+                self.problem(key, f"{what} '{key.value}' is given twice")
                 continue
-            text = self.plain_string(value, f"param '{key.value}'", depth + 1)
-            if text is not None:
-                params[key.value] = text
-        return params
+            item = read(value, f"{what} '{key.value}'")
+            if item is not None:
+                found[key.value] = item
+        return found
 
     def voice(self, node: yaml.Node, what: str, depth: int) -> Voice | None:
         entries = self.mapping(node, what, VOICE_KEYS, depth)
@@ -401,26 +404,6 @@ class _Reader:
             volume=self.get(entries, "volume", lambda n: _as_float(
                 self.number(n, f"{what} 'volume'", d, 0, 1)), None),
         )
-
-    def voices(self, node: yaml.Node, depth: int) -> dict[str, Voice] | None:
-        self.visit(node, depth)
-        if not isinstance(node, yaml.MappingNode):
-            self.problem(node, f"'voices' must be a mapping of names to voices, not "
-                         f"{_describe(node)}")
-            return None
-        voices: dict[str, Voice] = {}
-        for key, value in self._pairs(node, depth):
-            self.visit(key, depth + 1)
-            if not isinstance(key, yaml.ScalarNode) or not _NAME_RE.match(key.value):
-                self.problem(key, "a voice name is a word of letters, digits, '_' or '-'")
-                continue
-            if key.value in voices:
-                self.problem(key, f"voice '{key.value}' is given twice")
-                continue
-            voice = self.voice(value, f"voice '{key.value}'", depth + 1)
-            if voice is not None:
-                voices[key.value] = voice
-        return voices
 
     def ambience(self, node: yaml.Node, depth: int) -> Ambience | None:
         if isinstance(node, yaml.ScalarNode):

@@ -82,12 +82,21 @@ BELL_BEAT_PAIR_GAIN = 0.6
 BELL_FADE_OUT_FRACTION = 0.3
 
 
+def ease(position: np.ndarray) -> np.ndarray:
+    """Raised cosine of ``position`` clipped to [0, 1]: 0 → 1 with zero slope at both ends.
+
+    The one shape of every fade, swell and duck, so none of them clicks.
+    """
+    clipped = np.clip(np.asarray(position, dtype=np.float64), 0.0, 1.0)
+    result: np.ndarray = 0.5 - 0.5 * np.cos(math.pi * clipped)
+    return result
+
+
 def raised_cosine(length_samples: int) -> np.ndarray:
     """A ramp from exactly 0 towards 1 (float32), half a cosine period long."""
     if length_samples <= 0:
         return np.zeros(0, dtype=np.float32)
-    steps = np.arange(length_samples, dtype=np.float64) / length_samples
-    return (0.5 - 0.5 * np.cos(math.pi * steps)).astype(np.float32)
+    return ease(np.arange(length_samples, dtype=np.float64) / length_samples).astype(np.float32)
 
 
 def fade(samples: np.ndarray, fade_in_samples: int, fade_out_samples: int) -> np.ndarray:
@@ -145,9 +154,7 @@ def _check_length(length_samples: int) -> None:
 
 def _ease(length_samples: int) -> np.ndarray:
     """0 → 1 across the whole span with zero slope at both ends (float64)."""
-    position = np.arange(length_samples, dtype=np.float64) / max(length_samples - 1, 1)
-    result: np.ndarray = 0.5 - 0.5 * np.cos(math.pi * position)
-    return result
+    return ease(np.arange(length_samples, dtype=np.float64) / max(length_samples - 1, 1))
 
 
 def glide_pitch_hz(length_samples: int, phase: str, pitch_hz: float) -> np.ndarray:

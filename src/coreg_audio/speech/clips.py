@@ -16,6 +16,7 @@ from scipy.signal import resample_poly
 
 from ..limiter import TruePeakLimiter, true_peak_dbtp
 from ..loudness import SPEECH_REFERENCE_LUFS, clip_loudness_lufs
+from ..sounds import fade
 from ..units import SAMPLE_RATE_HZ, db_to_gain, ms_to_samples
 
 PROCESSING_VERSION = 2
@@ -87,20 +88,6 @@ def audible_span(samples: np.ndarray) -> tuple[int, int]:
     return onset, end
 
 
-def raised_cosine_fades(
-    samples: np.ndarray, fade_in_samples: int, fade_out_samples: int
-) -> np.ndarray:
-    """A copy with sin² fades at both ends, so a cut never clicks."""
-    out = np.array(samples, dtype=np.float64)
-    n_in = min(fade_in_samples, out.size)
-    n_out = min(fade_out_samples, out.size)
-    if n_in > 0:
-        out[:n_in] *= np.sin(0.5 * np.pi * (np.arange(n_in) + 0.5) / n_in) ** 2
-    if n_out > 0:
-        out[out.size - n_out :] *= np.cos(0.5 * np.pi * (np.arange(n_out) + 0.5) / n_out) ** 2
-    return out
-
-
 def normalize_loudness(
     samples: np.ndarray, target_lufs: float = SPEECH_REFERENCE_LUFS
 ) -> np.ndarray:
@@ -165,7 +152,8 @@ def trimmed(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
         x[max(start, 0) : min(stop, x.size)],
         (max(-start, 0), max(stop - x.size, 0)),
     )
-    return raised_cosine_fades(kept, ms_to_samples(FADE_IN_MS), ms_to_samples(FADE_OUT_MS))
+    faded = fade(kept, ms_to_samples(FADE_IN_MS), ms_to_samples(FADE_OUT_MS))
+    return faded.astype(np.float64)
 
 
 def process_clip(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
