@@ -507,10 +507,39 @@ def test_without_ffmpeg_the_user_is_told_what_to_install(
     empty = tmp_path / "no-tools"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setenv("COREG_AUDIO_CACHE_DIR", str(tmp_path / "empty-cache"))
     with pytest.raises(MissingComponent) as caught:
         from_file(path)
     assert "sudo apt-get install ffmpeg" in str(caught.value)
     assert caught.value.exit_code == 3
+
+
+def test_a_decoded_file_is_cached_by_its_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second use of a file needs no decoding (no ffmpeg at all), a changed file does."""
+    monkeypatch.setenv("COREG_AUDIO_CACHE_DIR", str(tmp_path / "cache"))
+    path = sine_file(tmp_path / "tone.mp3")
+    first = from_file(path).block(0, SR)
+    empty = tmp_path / "no-tools"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    np.testing.assert_array_equal(from_file(path).block(0, SR), first)
+    path.write_bytes(path.read_bytes() + b"\0")
+    with pytest.raises(MissingComponent):
+        from_file(path)
+
+
+def test_built_in_loops_are_cached_and_mapped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COREG_AUDIO_CACHE_DIR", str(tmp_path / "cache"))
+    made = built_in("rain", 3).block(0, SR)
+    again = built_in("rain", 3)
+    np.testing.assert_array_equal(again.block(0, SR), made)
+    loop = again._get_loop()
+    assert not loop.flags.owndata and isinstance(loop.base, np.memmap), "mapped from the cache"
+    assert len(list((tmp_path / "cache" / "ambience").rglob("*.npy"))) == 1
 
 
 def test_a_file_ambience_is_random_access_too(tmp_path: Path) -> None:

@@ -191,9 +191,13 @@ def test_meter_memory_grows_by_its_energy_figures_only() -> None:
     """Two-hour tracks are normal: an hour should cost about its 36,000 x 2 energy figures.
 
     Allows twice the raw 576 kB of float64 figures per hour of stereo, measured
-    over ten minutes.
+    over about twelve minutes fed in whole filtering chunks, so the meter's
+    bounded working buffers are the same size at both readings.
     """
-    block = np.full((5 * FS, 2), 0.01, dtype=np.float32)
+    from coreg_audio.loudness import _CHUNK_SAMPLES
+
+    block = np.full((4 * _CHUNK_SAMPLES, 2), 0.01, dtype=np.float32)
+    block_s = block.shape[0] / FS
     meter = LoudnessMeter()
     tracemalloc.start()
     try:
@@ -202,7 +206,7 @@ def test_meter_memory_grows_by_its_energy_figures_only() -> None:
         before = tracemalloc.get_traced_memory()[0]
         for _ in range(120):
             meter.add(block)
-        growth_per_hour = 6 * (tracemalloc.get_traced_memory()[0] - before)
+        growth_per_hour = 3600 / (120 * block_s) * (tracemalloc.get_traced_memory()[0] - before)
     finally:
         tracemalloc.stop()
     assert growth_per_hour <= 2 * 36_000 * 2 * 8

@@ -159,3 +159,18 @@ def test_default_blocks_cover_the_track_once() -> None:
     spans = [(position, block.shape[0]) for position, block in mixer.blocks()]
     assert spans[0] == (0, BLOCK_SAMPLES)
     assert sum(length for _, length in spans) == mixer.length_samples
+
+
+def test_fingerprint_follows_what_decides_the_samples() -> None:
+    clips = ToneClips()
+    base = mixer_for(AMBIENT, clips).fingerprint()
+    assert mixer_for(AMBIENT, clips).fingerprint() == base
+    assert mixer_for(AMBIENT, clips, seed=2).fingerprint() != base
+    assert mixer_for(AMBIENT.replace("level: -10", "level: -11"), clips).fingerprint() != base
+    assert mixer_for(AMBIENT.replace("pause: 4", "pause: 5", 1), clips).fingerprint() != base
+
+    class LouderClips(ToneClips):
+        def clip(self, text: str, voice: VoiceSettings) -> np.ndarray:
+            return super().clip(text, voice) * np.float32(1.01)
+
+    assert mixer_for(AMBIENT, LouderClips()).fingerprint() != base

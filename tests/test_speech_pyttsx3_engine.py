@@ -282,14 +282,19 @@ def test_ctrl_c_stops_the_worker_with_no_traceback_and_no_zombie(tmp_path: Path)
         text=True,
         start_new_session=True,
     )
-    assert process.stdout is not None
-    assert select.select([process.stdout], [], [], 120)[0], "the script never started speaking"
-    line = process.stdout.readline()
-    assert line.startswith("speaking"), line + (process.stderr.read() if process.stderr else "")
-    workers = [int(pid) for pid in line.split()[1:]]
-    assert workers, "the worker is a child of the speaking process"
-    os.killpg(process.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C
-    out, err = process.communicate(timeout=60)
+    try:
+        assert process.stdout is not None
+        assert select.select([process.stdout], [], [], 120)[0], "the script never started speaking"
+        line = process.stdout.readline()
+        assert line.startswith("speaking"), line + (process.stderr.read() if process.stderr else "")
+        workers = [int(pid) for pid in line.split()[1:]]
+        assert workers, "the worker is a child of the speaking process"
+        os.killpg(process.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
     assert process.returncode == 130
     assert "children after close: 0" in out
     assert err == ""

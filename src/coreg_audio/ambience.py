@@ -16,6 +16,7 @@ within 0.05 LU. The mixer applies level, fades and ducking.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import math
 import shutil
 import threading
@@ -28,9 +29,8 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-import scipy.fft
-from scipy.signal import correlate, resample_poly
 
+from . import cache
 from .errors import MissingComponent, UsageError
 from .loudness import SPEECH_REFERENCE_LUFS, LoudnessMeter, clip_loudness_lufs
 from .sounds import raised_cosine
@@ -205,6 +205,8 @@ class _NoiseBed:
             gain = amplitude.astype(np.float32)
             gain[0] = 0.0
             np.multiply(self.spectra, gain, out=shaped[2 * index : 2 * index + 2])
+        import scipy.fft  # building a loop is rare (loops are cached); keep renders light
+
         signals = scipy.fft.irfft(shaped, n=self.loop_samples, axis=-1)
         out = []
         for index in range(len(amplitudes)):
@@ -405,7 +407,26 @@ def built_in(name: str, seed: int) -> LoopedAmbience:
         gain = db_to_gain(SPEECH_REFERENCE_LUFS - _fast_loudness_lufs(channels_first))
         return (channels_first * np.float32(gain)).T
 
-    return LoopedAmbience(name, build)
+    key = {"built_in": name, "seed": seed, "loop_samples": loop_samples}
+    return LoopedAmbience(name, lambda: _cached_loop(key, build))
+
+
+def _cached_loop(fields: dict[str, object], build: Callable[[], np.ndarray]) -> np.ndarray:
+    """The loop from the disk cache (memory-mapped), or built now and stored.
+
+    A loop takes tenfold its size in working memory to build and a fraction of a
+    second; mapped from the cache it costs only the pages a render reads. The key
+    holds this module's source, so any change to a design makes new loops.
+    """
+    entries = cache.store("ambience")
+    key = cache.content_key({**fields, "code": cache.source_fingerprint(__file__)})
+    stored = entries.get(key, mapped=True)
+    if (stored is not None and stored.dtype == np.float32 and stored.ndim == 2
+            and stored.shape[1] == CHANNELS and stored.shape[0] > 0):
+        return stored
+    built = np.ascontiguousarray(build(), dtype=np.float32)
+    entries.put(key, built)
+    return built
 
 
 # --- ambience from a file ---------------------------------------------------------------
@@ -496,6 +517,8 @@ def _to_stereo_44k(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
     stereo = np.repeat(samples, 2, axis=1) if samples.shape[1] == 1 else samples[:, :2]
     if sample_rate_hz != SAMPLE_RATE_HZ:
         ratio = Fraction(SAMPLE_RATE_HZ, sample_rate_hz).limit_denominator(1000)
+        from scipy.signal import resample_poly
+
         stereo = resample_poly(stereo, ratio.numerator, ratio.denominator, axis=0)
     return np.ascontiguousarray(stereo, dtype=np.float32)
 
@@ -515,6 +538,8 @@ def seamless_loop(samples: np.ndarray) -> np.ndarray:
     for the correlation they then have: equal-power (sine/cosine) for unrelated
     sound such as noise, equal-gain for sound that matches.
     """
+    from scipy.signal import correlate
+
     length = samples.shape[0]
     crossfade = min(seconds_to_samples(FILE_CROSSFADE_MAX_S), length // 4)
     if crossfade == 0:
@@ -558,6 +583,15 @@ def from_file(path: Path) -> LoopedAmbience:
         raise UsageError(f"ambience file not found: {path}")
     if path.is_file() and path.stat().st_size == 0:
         raise UsageError(f"ambience file {path} is empty")
+    try:
+        content = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as error:
+        raise UsageError(f"cannot read ambience file {path}: {error.strerror or error}") from None
+    loop = _cached_loop({"file": content}, lambda: _file_loop(path))
+    return LoopedAmbience(path.name, lambda: loop)
+
+
+def _file_loop(path: Path) -> np.ndarray:
     samples, sample_rate_hz = _decode(path)
     duration_s = samples.shape[0] / sample_rate_hz if sample_rate_hz else 0.0
     if duration_s < FILE_MIN_S:
@@ -570,4 +604,4 @@ def from_file(path: Path) -> LoopedAmbience:
     if not math.isfinite(measured_lufs):
         raise UsageError(f"ambience file {path} is silent")
     loop *= np.float32(db_to_gain(SPEECH_REFERENCE_LUFS - measured_lufs))
-    return LoopedAmbience(path.name, lambda: loop)
+    return loop

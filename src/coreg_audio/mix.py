@@ -9,6 +9,7 @@ overlap it: the cost grows with the track's length plus the sounds' lengths.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
@@ -19,7 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from . import ambience as ambience_sources
-from . import sounds
+from . import cache, sounds
 from .speech.voice import VoiceSettings
 from .timeline import AmbienceBed, Event, Timeline
 from .units import CHANNELS, db_to_gain, ms_to_samples, seconds_to_samples
@@ -87,6 +88,7 @@ class Mixer:
         self._sounds = _SoundCache()
         self._speech: dict[tuple[str, VoiceSettings, float], np.ndarray] = {}
         self._bed = timeline.ambience
+        self._seed = seed
         self._ambience = _open_ambience(self._bed, seed) if self._bed is not None else None
         self._speaking = _merge_intervals(
             [(event.start_samples, event.end_samples) for event in timeline.spoken_events()],
@@ -96,6 +98,32 @@ class Mixer:
     @property
     def length_samples(self) -> int:
         return self.timeline.duration_samples
+
+    def fingerprint(self) -> str:
+        """A hash of everything that decides the samples this mixer makes.
+
+        The events, the speech clips' own samples (so a new engine or voice
+        changes it), the ambience loop and the mixing code: two mixers with the
+        same fingerprint make the same track, so its loudness can be measured once.
+        """
+        digest = hashlib.sha256()
+        digest.update(cache.source_fingerprint(__file__, sounds.__file__,
+                                               ambience_sources.__file__).encode())
+        digest.update(repr((self.timeline.duration_samples, self._bed)).encode())
+        clips: dict[tuple[str, VoiceSettings], str] = {}
+        for event in self._events:
+            digest.update(repr(event).encode())
+            if event.spoken and event.text is not None and event.voice is not None:
+                key = (event.text, event.voice)
+                if key not in clips:
+                    clip = self._clips.clip(event.text, event.voice)
+                    clips[key] = hashlib.sha256(np.ascontiguousarray(clip).data).hexdigest()
+                digest.update(clips[key].encode())
+        if self._bed is not None:
+            digest.update(str(self._seed).encode())
+            if self._bed.sound not in ambience_sources.BUILT_IN_AMBIENCES:
+                digest.update(hashlib.sha256(Path(self._bed.sound).read_bytes()).digest())
+        return digest.hexdigest()
 
     def blocks(self, start_samples: int = 0,
                block_samples: int = BLOCK_SAMPLES) -> Iterator[tuple[int, np.ndarray]]:
@@ -112,7 +140,7 @@ class Mixer:
         for event in self._events[first:last]:
             if event.end_samples <= start_samples:
                 continue
-            sound = self._sound(event)
+            sound = self.sound(event)
             begin = max(start_samples, event.start_samples)
             stop = min(end_samples, event.start_samples + sound.shape[0])
             if stop > begin:
@@ -122,7 +150,7 @@ class Mixer:
             out += self._ambience_block(start_samples, length_samples)
         return out
 
-    def _sound(self, event: Event) -> np.ndarray:
+    def sound(self, event: Event) -> np.ndarray:
         """The event's stereo sound at its mix level (level 0 dB = as loud as speech)."""
         if event.spoken:
             assert event.text is not None and event.voice is not None
@@ -154,51 +182,105 @@ class Mixer:
 
     def _ambience_block(self, start_samples: int, length_samples: int) -> np.ndarray:
         assert self._ambience is not None and self._bed is not None
-        bed = self._bed
-        positions = np.arange(start_samples, start_samples + length_samples, dtype=np.float64)
-        gain = np.full(length_samples, db_to_gain(bed.level_db), dtype=np.float64)
-        gain *= _fade_in_out(positions, bed.fade_in_samples, bed.fade_out_samples,
-                             self.length_samples)
-        gain *= self._duck_gain(positions)
         block = self._ambience.block(start_samples, length_samples)
-        return (block * gain[:, None]).astype(np.float32)
+        gain = self._ambience_gain(start_samples, length_samples)
+        if isinstance(gain, float):
+            block *= np.float32(gain)
+        else:
+            block *= gain[:, None]
+        return block
 
-    def _duck_gain(self, positions: np.ndarray) -> np.ndarray:
-        """Ambience gain under speech: down ``duck_db`` while a voice speaks, eased in and out."""
+    def _ambience_gain(self, start_samples: int, length_samples: int) -> float | np.ndarray:
+        """The ambience's level, fades and ducking over one block.
+
+        Most blocks lie wholly inside a steady stretch, so the gain is built as a
+        constant and only the ramps that cross the block are computed.
+        """
         assert self._bed is not None
-        depth = np.zeros(positions.shape[0], dtype=np.float64)
-        if self._bed.duck_db <= 0 or not self._speaking:
-            return np.ones_like(depth)
-        attack = ms_to_samples(DUCK_ATTACK_MS)
-        release = ms_to_samples(DUCK_RELEASE_MS)
-        first_position, last_position = positions[0], positions[-1]
-        index = bisect.bisect_left(self._speaking_ends, first_position - release)
-        while index < len(self._speaking):
-            start, end = self._speaking[index]
-            if start - attack > last_position:
-                break
-            rising = (positions - (start - attack)) / attack
-            falling = 1.0 - (positions - end) / release
-            np.maximum(depth, sounds.ease(np.minimum(rising, falling)), out=depth)
-            index += 1
-        return np.power(10.0, -self._bed.duck_db * depth / 20.0)
+        bed = self._bed
+        gain = _Envelope(start_samples, length_samples, db_to_gain(bed.level_db))
+        gain.ramp(0, bed.fade_in_samples, rising=True)
+        gain.ramp(self.length_samples - bed.fade_out_samples, bed.fade_out_samples, rising=False)
+        if bed.duck_db > 0:
+            ducked = db_to_gain(-bed.duck_db)
+            attack = ms_to_samples(DUCK_ATTACK_MS)
+            release = ms_to_samples(DUCK_RELEASE_MS)
+            end_samples = start_samples + length_samples
+            index = bisect.bisect_left(self._speaking_ends, start_samples - release)
+            while index < len(self._speaking):
+                start, end = self._speaking[index]
+                if start - attack >= end_samples:
+                    break
+                gain.duck(start - attack, attack, ducked, rising=True)
+                gain.scale(start, end, ducked)
+                gain.duck(end, release, ducked, rising=False)
+                index += 1
+        return gain.value()
+
+
+class _Envelope:
+    """A gain over one block, kept as a single number until some part of it varies."""
+
+    def __init__(self, start_samples: int, length_samples: int, level: float) -> None:
+        self._start = start_samples
+        self._length = length_samples
+        self._level = level
+        self._curve: np.ndarray | None = None
+
+    def _span(self, from_samples: int, to_samples: int) -> tuple[int, int] | None:
+        begin = max(from_samples - self._start, 0)
+        end = min(to_samples - self._start, self._length)
+        return (begin, end) if end > begin else None
+
+    def _curve_array(self) -> np.ndarray:
+        if self._curve is None:
+            self._curve = np.full(self._length, self._level, dtype=np.float32)
+        return self._curve
+
+    def scale(self, from_samples: int, to_samples: int, factor: float) -> None:
+        span = self._span(from_samples, to_samples)
+        if span is None:
+            return
+        if span == (0, self._length) and self._curve is None:
+            self._level *= factor
+            return
+        self._curve_array()[span[0]:span[1]] *= np.float32(factor)
+
+    def _shape(self, at_samples: int, length_samples: int, rising: bool) -> tuple[
+            tuple[int, int], np.ndarray] | None:
+        span = self._span(at_samples, at_samples + length_samples)
+        if span is None or length_samples <= 0:
+            return None
+        offsets = np.arange(span[0], span[1], dtype=np.float64) + self._start - at_samples
+        position = offsets / length_samples
+        return span, sounds.ease(position if rising else 1.0 - position)
+
+    def ramp(self, at_samples: int, length_samples: int, rising: bool) -> None:
+        """A fade: 0 → 1 across the ramp when rising (a fade in), 1 → 0 when not.
+
+        Fades sit at the very start and end of the track, so nothing lies beyond them.
+        """
+        shaped = self._shape(at_samples, length_samples, rising)
+        if shaped is not None:
+            (begin, end), curve = shaped
+            self._curve_array()[begin:end] *= curve.astype(np.float32)
+
+    def duck(self, at_samples: int, length_samples: int, ducked: float, rising: bool) -> None:
+        """Easing into the duck (rising) or out of it, in decibels so it sounds even."""
+        shaped = self._shape(at_samples, length_samples, rising)
+        if shaped is not None:
+            (begin, end), depth = shaped
+            factor = np.exp(np.log(ducked) * depth)
+            self._curve_array()[begin:end] *= factor.astype(np.float32)
+
+    def value(self) -> float | np.ndarray:
+        return self._level if self._curve is None else self._curve
 
 
 def _open_ambience(bed: AmbienceBed, seed: int) -> ambience_sources.AmbienceSource:
     if bed.sound in ambience_sources.BUILT_IN_AMBIENCES:
         return ambience_sources.built_in(bed.sound, seed)
     return ambience_sources.from_file(Path(bed.sound))
-
-
-def _fade_in_out(positions: np.ndarray, fade_in_samples: int, fade_out_samples: int,
-                 length_samples: int) -> np.ndarray:
-    """Raised-cosine fade in from the start and out to the end of the track."""
-    gain = np.ones(positions.shape[0], dtype=np.float64)
-    if fade_in_samples > 0:
-        gain *= sounds.ease(positions / fade_in_samples)
-    if fade_out_samples > 0:
-        gain *= sounds.ease((length_samples - positions) / fade_out_samples)
-    return gain
 
 
 def _merge_intervals(intervals: list[tuple[int, int]], join_samples: int) -> list[tuple[int, int]]:

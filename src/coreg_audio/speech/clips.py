@@ -11,15 +11,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d
-from scipy.signal import resample_poly
 
 from ..limiter import TruePeakLimiter, true_peak_dbtp
 from ..loudness import SPEECH_REFERENCE_LUFS, clip_loudness_lufs
 from ..sounds import fade
 from ..units import SAMPLE_RATE_HZ, db_to_gain, ms_to_samples
 
-PROCESSING_VERSION = 2
+PROCESSING_VERSION = 3
 """Part of every cache key: bump it whenever this module changes what a clip sounds like."""
 
 ONSET_THRESHOLD_DB = -45.0
@@ -54,8 +52,8 @@ GAIN_SMOOTHING_MS = 40.0
 PEAK_RELEASE_MS = 10.0
 """espeak-ng's peaks are brief spikes in the waveform, not loud syllables: a quick
 release trims them without taking the syllable's loudness down with them."""
+PEAK_TOLERANCE_DB = 0.1
 PEAK_PASSES = 6
-"""Each pass re-normalizes and aims lower by what that raised the peaks."""
 
 SILENCE_PEAK_DBFS = -60.0
 """An engine's output whose peak is below this holds no speech."""
@@ -70,6 +68,8 @@ def to_output_rate(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
     x = np.asarray(samples, dtype=np.float64)
     if sample_rate_hz == SAMPLE_RATE_HZ:
         return x
+    from scipy.signal import resample_poly  # only on a cache miss: keeps renders light
+
     common = math.gcd(SAMPLE_RATE_HZ, sample_rate_hz)
     return np.asarray(
         resample_poly(x, SAMPLE_RATE_HZ // common, sample_rate_hz // common), dtype=np.float64
@@ -100,8 +100,12 @@ def normalize_loudness(
 
 
 def _moving_average(values: np.ndarray, window_samples: int) -> np.ndarray:
+    """Hann-weighted moving average, centred (FFT convolution: windows are hundreds long)."""
+    from scipy.signal import oaconvolve  # only on a cache miss: keeps renders light
+
     kernel = np.hanning(window_samples + 2)[1:-1]
-    return np.convolve(values, kernel / kernel.sum(), mode="same")
+    averaged: np.ndarray = oaconvolve(values, kernel / kernel.sum(), mode="same")
+    return averaged
 
 
 def _limited(samples: np.ndarray, ceiling_dbtp: float) -> np.ndarray:
@@ -123,18 +127,33 @@ def even_out(samples: np.ndarray) -> np.ndarray:
     if mean_power <= 0.0:
         raise NoAudibleSound("the clip is silent")
     level_db = 10.0 * np.log10(np.maximum(power, 1e-20) / mean_power)
+    from scipy.ndimage import maximum_filter1d  # only on a cache miss: keeps renders light
+
     reduction_db = np.maximum(level_db - COMPRESSOR_THRESHOLD_DB, 0.0) * (1 - 1 / COMPRESSOR_RATIO)
     held_db = maximum_filter1d(reduction_db, ms_to_samples(GAIN_HOLD_MS))
     gain_db = -_moving_average(held_db, ms_to_samples(GAIN_SMOOTHING_MS))
-    y = normalize_loudness(x * np.power(10.0, gain_db / 20.0))
-    ceiling_dbtp = SPEECH_REFERENCE_LUFS + PEAK_TO_LOUDNESS_DB
-    limit_at_dbtp = ceiling_dbtp
-    for _ in range(PEAK_PASSES):
-        if true_peak_dbtp(y) <= ceiling_dbtp + 0.1:
+    compressed = x * np.power(10.0, gain_db / 20.0)
+    return _peaks_held(normalize_loudness(compressed))
+
+
+def _peaks_held(speech: np.ndarray) -> np.ndarray:
+    """``speech`` (at the reference) limited until, brought back to the reference, it
+    peaks about PEAK_TO_LOUDNESS_DB above it.
+
+    Limiting takes some loudness off and bringing the clip back up raises the
+    peaks again, so the clip is limited and re-levelled a few times, each pass
+    aiming lower by what the last one missed by.
+    """
+    goal_dbtp = SPEECH_REFERENCE_LUFS + PEAK_TO_LOUDNESS_DB
+    aim_dbtp = goal_dbtp
+    for done in range(PEAK_PASSES):
+        missed_db = true_peak_dbtp(speech) - goal_dbtp
+        if missed_db <= PEAK_TOLERANCE_DB:
             break
-        y = normalize_loudness(_limited(y, limit_at_dbtp))
-        limit_at_dbtp -= max(0.0, true_peak_dbtp(y) - ceiling_dbtp)
-    return y
+        if done:
+            aim_dbtp -= missed_db
+        speech = normalize_loudness(_limited(speech, aim_dbtp))
+    return speech
 
 
 def trimmed(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:

@@ -9,7 +9,10 @@ an engine that fails) are raised at once.
 
 from __future__ import annotations
 
+import os
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +20,14 @@ import numpy as np
 from ..errors import CoregError
 from .cache import ClipCache, clip_key
 from .clips import NoAudibleSound, process_clip
-from .engine import SilentSpeech, SpeechEngine, UnknownEngine, VoiceInfo, VoiceNotFound
+from .engine import (
+    EngineAudio,
+    SilentSpeech,
+    SpeechEngine,
+    UnknownEngine,
+    VoiceInfo,
+    VoiceNotFound,
+)
 from .espeak_engine import EspeakEngine
 from .pyttsx3_engine import Pyttsx3Engine
 from .voice import ENGINE_NAMES, VoiceSettings
@@ -72,6 +82,9 @@ class Speaker:
     ) -> None:
         """Synthesize every (text, voice) not yet cached, one engine process for the batch.
 
+        The engine speaks one text at a time while threads finish the clips it has
+        already spoken (trimming, evening out), so both cores work.
+
         ``progress(done, total)`` counts the items that need the engine. An item's own
         problem is kept and raised when ``clip`` asks for that item.
         """
@@ -83,13 +96,38 @@ class Speaker:
                 missing.append(item)
         if progress is not None:
             progress(0, len(missing))
-        for done, item in enumerate(missing, start=1):
-            try:
-                self._synthesize(item)
-            except (VoiceNotFound, SilentSpeech) as problem:
-                self._failures[item] = problem
+        workers = os.cpu_count() or 1
+        finishing: deque[tuple[Item, Future[np.ndarray]]] = deque()
+        completed = 0
+
+        def completed_one() -> None:
+            nonlocal completed
+            completed += 1
             if progress is not None:
-                progress(done, len(missing))
+                progress(completed, len(missing))
+
+        def finish_oldest() -> None:
+            item, future = finishing.popleft()
+            try:
+                self._keep(item, self._processed(item, future.result))
+            except SilentSpeech as problem:
+                self._failures[item] = problem
+            completed_one()
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for item in missing:
+                try:
+                    audio = self._speak(item)
+                except (VoiceNotFound, SilentSpeech) as problem:
+                    self._failures[item] = problem
+                    completed_one()
+                    continue
+                finishing.append((item, pool.submit(process_clip, audio.samples,
+                                                    audio.sample_rate_hz)))
+                while finishing and (finishing[0][1].done() or len(finishing) > 2 * workers):
+                    finish_oldest()
+            while finishing:
+                finish_oldest()
 
     def clip(self, text: str, voice: VoiceSettings) -> np.ndarray:
         """Mono float32 at SAMPLE_RATE_HZ: trimmed, loudness-normalized, faded; cached."""
@@ -148,20 +186,32 @@ class Speaker:
         return clip
 
     def _synthesize(self, item: Item) -> np.ndarray:
+        audio = self._speak(item)
+        return self._keep(item, self._processed(
+            item, lambda: process_clip(audio.samples, audio.sample_rate_hz)))
+
+    def _speak(self, item: Item) -> EngineAudio:
+        """The engine's raw speech for ``item``."""
         text, voice = item
         failure = self._failures.get(item)
         if failure is not None:
             raise failure.with_traceback(None)
         if not text.strip():
             raise SilentSpeech(text, "there is nothing to speak: the text is empty")
-        engine = self._engine(voice)
-        audio = engine.synthesize(text, voice)
+        return self._engine(voice).synthesize(text, voice)
+
+    @staticmethod
+    def _processed(item: Item, process: Callable[[], np.ndarray]) -> np.ndarray:
+        """The finished clip, or SilentSpeech when the engine's audio holds no sound."""
+        text, voice = item
         try:
-            clip = process_clip(audio.samples, audio.sample_rate_hz)
+            return process()
         except NoAudibleSound as error:
             raise SilentSpeech(
                 text, f"the {voice.engine} speech engine made no sound for {text!r}; give it words"
             ) from error
+
+    def _keep(self, item: Item, clip: np.ndarray) -> np.ndarray:
         self._cache.put(self._key(item), clip)
         clip.flags.writeable = False
         self._clips[item] = clip
