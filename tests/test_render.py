@@ -182,3 +182,53 @@ def test_a_failed_render_leaves_no_file_and_keeps_the_old_one(
         render(load(str(script)), target)
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.wav", "x.yaml"]
+
+
+def test_the_gain_is_measured_once_per_mix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from coreg_audio.cache import CACHE_DIR_ENV
+    from coreg_audio.practice import build_timeline
+    from coreg_audio.render import Mastering, master_gain_db
+    from coreg_audio.speech import Speaker
+
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
+    script = tmp_path / "gain.yaml"
+    script.write_text("title: Gain\nambience: rain\nsteps:\n  - breathe: {cycles: 2}\n")
+    with Speaker() as voice:
+        timeline = build_timeline(load(str(script)), voice)
+        first = master_gain_db(mix.Mixer(timeline, voice), Mastering())
+
+        def no_mixing(self: mix.Mixer, start: int, length: int) -> np.ndarray:
+            raise AssertionError("the cached gain needs no mixing")
+
+        monkeypatch.setattr(mix.Mixer, "block", no_mixing)
+        assert master_gain_db(mix.Mixer(timeline, voice), Mastering()) == first
+        with pytest.raises(AssertionError, match="no mixing"):
+            master_gain_db(mix.Mixer(timeline, voice, seed=5), Mastering())
+        with pytest.raises(AssertionError, match="no mixing"):
+            master_gain_db(mix.Mixer(timeline, voice), Mastering(target_lufs=-18.0))
+
+
+PEAKY = """\
+title: Peaky
+lead: 0.5
+ambience: {sound: ocean, level: -20}
+steps:
+  - bell: 2
+  - say: Breathe in, and out. Plosives pop, bells ring, the ocean rolls.
+  - breathe: {cycles: 3, pattern: 3-4, count: true}
+  - bell: {strikes: 3, every: 2, ring: 4}
+  - say: Thank you. Take care, both of you.
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "bitrate_kbps"),
+                         [("t.m4a", 128), ("t.m4a", 192), ("t.opus", 64), ("t.opus", 128)])
+def test_m4a_and_opus_are_as_loud_as_mp3_and_stay_under_the_ceiling(
+        tmp_path: Path, name: str, bitrate_kbps: int) -> None:
+    script = tmp_path / "peaky.yaml"
+    script.write_text(PEAKY)
+    render(load(str(script)), tmp_path / name, RenderOptions(bitrate_kbps=bitrate_kbps))
+    integrated, peak = ebur128(tmp_path / name)
+    assert -17.0 <= integrated <= -15.0, integrated
+    assert peak <= -1.0, peak

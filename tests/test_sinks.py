@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import json
 import os
@@ -31,10 +32,12 @@ from coreg_audio.sinks import (
     check_writable,
     ffmetadata,
     find_ffmpeg,
+    flac_picture,
     id3_comment_frame,
     open_sink,
     output_format,
     quantize_int16,
+    write_file_atomically,
 )
 from coreg_audio.timeline import Chapter
 from coreg_audio.units import SAMPLE_RATE_HZ, seconds_to_samples
@@ -514,7 +517,7 @@ def test_ffmpeg_prints_nothing_on_the_terminal(tmp_path: Path) -> None:
 
 # --- whole or nothing ---------------------------------------------------------------------------
 
-FORMATS = ["a.wav", "a.mp3"]
+FORMATS = ["a.wav", "a.mp3", "a.m4a", "a.opus"]
 
 
 @pytest.mark.parametrize("name", FORMATS)
@@ -684,7 +687,7 @@ def test_ctrl_c_in_a_terminal_leaves_nothing_half_written(tmp_path: Path, name: 
     assert process.stdout is not None
     first_word, *children = process.stdout.readline().split()
     assert first_word == "writing"
-    assert len(children) == (1 if name.endswith(".mp3") else 0)
+    assert len(children) == (0 if name.endswith(".wav") else 1)
     os.killpg(process.pid, signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == -signal.SIGINT
@@ -692,3 +695,153 @@ def test_ctrl_c_in_a_terminal_leaves_nothing_half_written(tmp_path: Path, name: 
     assert target.read_bytes() == b"old"
     assert leftovers(tmp_path) == []
     assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]
+
+
+# --- cover art, track numbers, M4A and Opus ----------------------------------------------------
+
+
+def cover() -> bytes:
+    from coreg_audio.cover import cover_png
+    from coreg_audio.model import Loc, Pattern
+
+    return cover_png("Box", Pattern(Fraction(4), Fraction(4), Fraction(4), Fraction(4), Loc(1, 1)))
+
+
+ALBUM_INFO = TrackInfo(
+    title=MP3_INFO.title, artist=MP3_INFO.artist, album="Abend", comment=MP3_INFO.comment,
+    chapters=MP3_CHAPTERS, track=(3, 12), cover_png=cover(),
+)
+
+
+ALBUM_FORMATS = [".mp3", ".m4a", ".opus"]
+
+
+@pytest.fixture(scope="module")
+def album_tracks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("album")
+    covers_before = cover_files()
+    for suffix in ALBUM_FORMATS:
+        write_all(folder / f"box{suffix}", ALBUM_INFO, mp3_track())
+    assert cover_files() == covers_before
+    return {suffix: folder / f"box{suffix}" for suffix in ALBUM_FORMATS}
+
+
+def cover_files() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("coreg-audio-*.png"))
+
+
+def probe_tags(path: Path) -> dict[str, str]:
+    """Tags as ffprobe reports them: on the container, or on the stream for Ogg."""
+    probe = ffprobe(path)
+    tags = dict(probe["format"].get("tags", {}))
+    tags.update(probe["streams"][0].get("tags", {}))
+    return {key.lower(): value for key, value in tags.items()}
+
+
+@pytest.mark.parametrize("suffix", ALBUM_FORMATS)
+def test_every_format_carries_its_tags_and_track_number(album_tracks: dict[str, Path],
+                                                        suffix: str) -> None:
+    tags = probe_tags(album_tracks[suffix])
+    assert (tags["title"], tags["artist"], tags["album"], tags["track"]) == (
+        ALBUM_INFO.title, ALBUM_INFO.artist, "Abend", "3/12")
+    comment = tags.get("comment") or tags.get("description")
+    assert comment == ALBUM_INFO.comment
+
+
+@pytest.mark.parametrize("suffix", ALBUM_FORMATS)
+def test_every_format_carries_its_chapters_in_time_order(album_tracks: dict[str, Path],
+                                                         suffix: str) -> None:
+    chapters = ffprobe(album_tracks[suffix])["chapters"]
+    assert [c["tags"]["title"] for c in chapters] == [c.title for c in MP3_CHAPTERS]
+    starts = [round(float(c["start_time"]) * 1000) for c in chapters]
+    assert starts == [expected_ms(c.start_samples) for c in MP3_CHAPTERS]
+
+
+@pytest.mark.parametrize("suffix", ALBUM_FORMATS)
+def test_every_format_decodes_to_the_whole_track(album_tracks: dict[str, Path],
+                                                 suffix: str) -> None:
+    """As long as the track, up to the last AAC frame's padding (1024 samples)."""
+    decoded = decode(album_tracks[suffix])
+    assert 0 <= len(decoded) - len(mp3_track()) <= 1024
+    onset = int(np.argmax(np.abs(decoded[:, 0]) > 0.2))
+    assert abs(onset - BURST_AT) < SR // 100
+
+
+@pytest.mark.parametrize("suffix", ALBUM_FORMATS)
+def test_mutagen_finds_the_cover_art(album_tracks: dict[str, Path], suffix: str) -> None:
+    from mutagen.flac import Picture
+    from mutagen.mp4 import MP4, MP4Cover
+    from mutagen.oggopus import OggOpus
+
+    path = album_tracks[suffix]
+    if suffix == ".mp3":
+        (picture,) = ID3(path).getall("APIC")
+        assert (picture.type, picture.mime, picture.data) == (3, "image/png", ALBUM_INFO.cover_png)
+    elif suffix == ".m4a":
+        (art,) = MP4(path).tags["covr"]  # type: ignore[index]
+        assert (art.imageformat, bytes(art)) == (MP4Cover.FORMAT_PNG, ALBUM_INFO.cover_png)
+    else:
+        (block,) = OggOpus(path)["metadata_block_picture"]  # type: ignore[index]
+        picture = Picture(base64.b64decode(block))
+        assert (picture.type, picture.mime, picture.width, picture.height, picture.data) == (
+            3, "image/png", 600, 600, ALBUM_INFO.cover_png)
+
+
+def test_mp3_with_cover_keeps_one_valid_comment_and_passes_mp3val(
+        album_tracks: dict[str, Path]) -> None:
+    path = album_tracks[".mp3"]
+    tags = ID3(path)
+    (comm,) = tags.getall("COMM")
+    assert (comm.desc, comm.lang, comm.text) == ("", "und", [ALBUM_INFO.comment])
+    assert tags.getall("TXXX") == []
+    assert tags["TRCK"].text == ["3/12"]
+    chaps = [frame for frame in tags.values() if frame.FrameID == "CHAP"]
+    assert [chap.start_time for chap in chaps] == sorted(chap.start_time for chap in chaps)
+    (toc,) = tags.getall("CTOC")
+    assert toc.child_element_ids == [chap.element_id for chap in chaps]
+    result = subprocess.run(["mp3val", str(path)], capture_output=True, text=True)
+    assert not [line for line in result.stdout.splitlines()
+                if line.startswith(("WARNING", "ERROR"))], result.stdout
+
+
+def test_m4a_is_aac_and_opus_is_48k_opus(tmp_path: Path) -> None:
+    for name, codec, rate in (("a.m4a", "aac", "44100"), ("a.opus", "opus", "48000")):
+        write_all(tmp_path / name, TrackInfo("T"), noise(1.0), bitrate_kbps=128)
+        (stream,) = [s for s in ffprobe(tmp_path / name)["streams"] if s["codec_type"] == "audio"]
+        assert (stream["codec_name"], stream["sample_rate"], stream["channels"]) == (
+            codec, rate, 2)
+
+
+def test_m4a_refuses_bitrates_its_encoder_clicks_at(tmp_path: Path) -> None:
+    check_bitrate(64)
+    check_bitrate(128, ".m4a")
+    with pytest.raises(UsageError, match=r"\.m4a track needs --bitrate 128 or more"):
+        check_bitrate(96, ".m4a")
+    with pytest.raises(UsageError):
+        check_output(tmp_path / "a.m4a", bitrate_kbps=64)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cover_must_be_a_png() -> None:
+    with pytest.raises(ValueError, match="PNG"):
+        TrackInfo("T", cover_png=b"\xff\xd8 a jpeg")
+
+
+def test_flac_picture_block_layout() -> None:
+    png = cover()
+    block = base64.b64decode(flac_picture(png))
+    assert block[:4] == (3).to_bytes(4, "big")
+    assert block[4:8] == (9).to_bytes(4, "big") and block[8:17] == b"image/png"
+    assert block[-len(png) - 4 : -len(png)] == len(png).to_bytes(4, "big")
+    assert block.endswith(png)
+
+
+def test_write_file_atomically_replaces_whole_or_not_at_all(tmp_path: Path) -> None:
+    target = tmp_path / "list.m3u8"
+    target.write_text("old")
+    write_file_atomically(target, b"new")
+    assert target.read_bytes() == b"new"
+    with pytest.raises(UsageError, match="does not exist"):
+        write_file_atomically(tmp_path / "gone" / "x", b"data")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["list.m3u8"]
+

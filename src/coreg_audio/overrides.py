@@ -54,6 +54,14 @@ class Overrides:
             changes["ambience"] = self._ambience(script.ambience)
         return replace(script, **changes)  # type: ignore[arg-type]
 
+    def check(self) -> None:
+        """Raise the UsageError ``apply`` would, before any script is read."""
+        self._pattern()
+        self._tone_style()
+        self._voice_patch()
+        if self.ambience is not None:
+            self._ambience(None)
+
     def _pattern(self) -> Pattern | None:
         if self.pace is None:
             return None

@@ -14,12 +14,21 @@ from pathlib import Path
 
 import numpy as np
 
+from . import cache, limiter, loudness
+from .cover import breath_pattern, cover_png
 from .limiter import DEFAULT_CEILING_DBTP, TruePeakLimiter
 from .loudness import TARGET_LUFS, LoudnessMeter
 from .mix import DEFAULT_SEED, Mixer
 from .model import Script
 from .practice import Progress, build_timeline
-from .sinks import DEFAULT_BITRATE_KBPS, TrackInfo, chapter_comment, check_output, open_sink
+from .sinks import (
+    DEFAULT_BITRATE_KBPS,
+    TrackInfo,
+    chapter_comment,
+    check_output,
+    open_sink,
+    output_format,
+)
 from .speech import Speaker
 from .timeline import Timeline
 from .units import db_to_gain, gain_to_db
@@ -27,6 +36,13 @@ from .units import db_to_gain, gain_to_db
 DEFAULT_ALBUM = "coreg-audio practices"
 LOW_BITRATE_CEILING_DBTP = -3.0
 """Below 96 kbps LAME overshoots more (measured up to +0.3 dB over -1.0 dBTP at 64 kbps)."""
+AAC_CEILING_DBTP = -2.0
+"""ffmpeg's AAC (as sinks.M4aSink sets it up) keeps loudness within 0.1 LU and overshot the
+true peak it was given by at most 0.8 dB at 128 to 192 kbps (ebur128, three practices)."""
+OPUS_CEILING_DBTP = -3.0
+"""libopus keeps loudness within 0.1 LU, but its peaks follow the speech more than the peak it
+was given: breath-sync came out at -0.9 dBTP from -2.3, and at -1.3 from a -3.0 or a -3.5
+ceiling alike (64 kbps; -1.4 at 96, -1.7 at 128; ebur128). Lower ceilings only squash more."""
 LOUDNESS_TOLERANCE_LU = 0.2
 """How close the limited track must come to its target before it is written."""
 MAX_CORRECTIONS = 2
@@ -39,12 +55,15 @@ class RenderOptions:
     seed: int = DEFAULT_SEED
     bitrate_kbps: int = DEFAULT_BITRATE_KBPS
     album: str = DEFAULT_ALBUM
+    track: tuple[int, int] | None = None
+    """(n, N) when the track is one of an album, as ``render --all`` makes."""
 
 
-def track_info(timeline: Timeline, album: str) -> TrackInfo:
-    return TrackInfo(title=timeline.title, artist=timeline.author, album=album,
+def track_info(timeline: Timeline, options: RenderOptions, cover: bytes = b"") -> TrackInfo:
+    """The tags of the track; ``cover`` is its cover art as PNG bytes."""
+    return TrackInfo(title=timeline.title, artist=timeline.author, album=options.album,
                      comment=chapter_comment(timeline.summary or "", timeline.chapters),
-                     chapters=timeline.chapters)
+                     chapters=timeline.chapters, track=options.track, cover_png=cover)
 
 
 @dataclass(frozen=True)
@@ -61,7 +80,12 @@ class Mastering:
 
     @classmethod
     def for_output(cls, path: Path, bitrate_kbps: int) -> Mastering:
-        if path.suffix.lower() != ".mp3":
+        suffix = path.suffix.lower()
+        if suffix == ".m4a":
+            return cls(ceiling_dbtp=AAC_CEILING_DBTP)
+        if suffix == ".opus":
+            return cls(ceiling_dbtp=OPUS_CEILING_DBTP)
+        if suffix != ".mp3":
             return cls()
         loss_lu = 0.4 if bitrate_kbps <= 128 else 0.3 if bitrate_kbps <= 192 else 0.0
         ceiling = DEFAULT_CEILING_DBTP if bitrate_kbps >= 96 else LOW_BITRATE_CEILING_DBTP
@@ -84,9 +108,30 @@ def master_gain_db(mixer: Mixer, mastering: Mastering,
                    progress: Progress | None = None) -> float:
     """The gain that brings the limited track to the target loudness.
 
-    The first pass measures the raw mix. When the limiter will act (some sample
-    would pass the ceiling) it takes loudness off, so the limited track is
-    measured too and the gain corrected until it lands within tolerance.
+    Measured once per distinct mix and kept in the cache (the key is the
+    mixer's fingerprint, the mastering and this code), so a second render or a
+    live play of the same practice starts without a measuring pass.
+    """
+    gains = cache.store("gains")
+    key = cache.content_key({
+        "mix": mixer.fingerprint(), "target_lufs": mastering.target_lufs,
+        "ceiling_dbtp": mastering.ceiling_dbtp,
+        "code": cache.source_fingerprint(__file__, loudness.__file__, limiter.__file__)})
+    stored = gains.get(key)
+    if stored is not None and stored.shape == (1,) and np.isfinite(stored[0]):
+        return float(stored[0])
+    gain_db = measure_gain_db(mixer, mastering, progress)
+    gains.put(key, np.array([gain_db]))
+    return gain_db
+
+
+def measure_gain_db(mixer: Mixer, mastering: Mastering,
+                    progress: Progress | None = None) -> float:
+    """Measure the gain: the raw mix first, then the limited track when the limiter acts.
+
+    When some sample would pass the ceiling the limiter takes loudness off, so
+    the limited track is measured too and the gain corrected until it lands
+    within tolerance.
     """
     measured, peak = mix_loudness_lufs(mixer, progress)
     if not math.isfinite(measured):
@@ -127,7 +172,9 @@ def render(script: Script, out: Path, options: RenderOptions | None = None,
         mixer = Mixer(timeline, voice, options.seed)
         mastering = Mastering.for_output(out, options.bitrate_kbps)
         gain_db = master_gain_db(mixer, mastering, progress)
-        with open_sink(out, track_info(timeline, options.album),
+        wav = output_format(out) == ".wav"
+        cover = b"" if wav else cover_png(timeline.title, breath_pattern(script))
+        with open_sink(out, track_info(timeline, options, cover),
                        bitrate_kbps=options.bitrate_kbps) as sink:
             for block in mastered_blocks(mixer, gain_db, mastering.ceiling_dbtp, progress):
                 sink.write(block)

@@ -1,0 +1,76 @@
+"""Captions of a track: LRC, which phone players show as lyrics, and WebVTT.
+
+One caption per spoken item (a ``say``, a breath cue, a count) at the sample
+it starts, so the words on the screen change with the voice.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+from .sinks import clock_ms, write_file_atomically
+from .timeline import Event, Timeline
+from .units import SAMPLE_RATE_HZ, round_half_up
+
+_VTT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_LRC_UNITS_PER_S = 100
+
+
+def _units(samples: int, per_second: int) -> int:
+    """``samples`` in whole centi- or milliseconds, rounded once, halves up."""
+    return round_half_up(Fraction(samples * per_second, SAMPLE_RATE_HZ))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _spoken(timeline: Timeline) -> list[Event]:
+    return [event for event in timeline.spoken_events() if event.text and event.text.strip()]
+
+
+def lrc_time(samples: int) -> str:
+    """[mm:ss.xx]; minutes go past 59 rather than into hours, as LRC players expect."""
+    centiseconds = _units(samples, _LRC_UNITS_PER_S)
+    minutes, rest = divmod(centiseconds, 60 * _LRC_UNITS_PER_S)
+    seconds, hundredths = divmod(rest, _LRC_UNITS_PER_S)
+    return f"[{minutes:02d}:{seconds:02d}.{hundredths:02d}]"
+
+
+vtt_time = clock_ms
+
+
+def lrc(timeline: Timeline) -> str:
+    """The track as LRC lyrics: its title and artist, then ``[mm:ss.xx]words`` per spoken item."""
+    lines = [f"[ti:{_one_line(timeline.title)}]"]
+    if timeline.author:
+        lines.append(f"[ar:{_one_line(timeline.author)}]")
+    total = _units(timeline.duration_samples, 1)
+    lines.append(f"[length:{total // 60:02d}:{total % 60:02d}]")
+    lines += [f"{lrc_time(event.start_samples)}{_one_line(event.text or '')}"
+              for event in _spoken(timeline)]
+    return "\n".join(lines) + "\n"
+
+
+def webvtt(timeline: Timeline) -> str:
+    """The track as WebVTT: one numbered cue per spoken item, from its start to its end."""
+    blocks = ["WEBVTT"]
+    for number, event in enumerate(_spoken(timeline), start=1):
+        text = _one_line(event.text or "").translate(_VTT_ESCAPES)
+        blocks.append(f"{number}\n{vtt_time(event.start_samples)} --> "
+                      f"{vtt_time(event.end_samples)}\n{text}")
+    return "\n\n".join(blocks) + "\n"
+
+
+def caption_paths(track: Path) -> tuple[Path, Path]:
+    """Where the captions of ``track`` go: beside it, as NAME.lrc and NAME.vtt."""
+    return track.with_suffix(".lrc"), track.with_suffix(".vtt")
+
+
+def write_captions(timeline: Timeline, track: Path) -> tuple[Path, Path]:
+    """Write NAME.lrc and NAME.vtt beside ``track``, each whole or not at all."""
+    lrc_path, vtt_path = caption_paths(track)
+    write_file_atomically(lrc_path, lrc(timeline).encode("utf-8"))
+    write_file_atomically(vtt_path, webvtt(timeline).encode("utf-8"))
+    return lrc_path, vtt_path

@@ -1,0 +1,130 @@
+"""LRC and WebVTT captions: exact times and escaping, and read back by ffmpeg's own parsers."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from coreg_audio.captions import caption_paths, lrc, lrc_time, vtt_time, webvtt, write_captions
+from coreg_audio.compile import compile_timeline
+from coreg_audio.speech.voice import VoiceSettings
+from coreg_audio.timeline import Chapter, Event, Timeline
+from coreg_audio.units import SAMPLE_RATE_HZ
+
+from .conftest import FakeSpeech, script_from
+
+SR = SAMPLE_RATE_HZ
+VOICE = VoiceSettings()
+COUNTING = """\
+title: Counting <together> & slowly
+author: Sam --> Alex
+lead: 0.5
+steps:
+  - say: "Hello.\\n  Sit   down."
+  - breathe: {cycles: 2, pattern: 4-6, count: true}
+  - breathe: {cycles: 1, pattern: 4-6, guide: 0}
+  - say: "A < B & C --> D"
+"""
+
+
+def timeline_of(events: tuple[Event, ...], duration_samples: int = 60 * SR) -> Timeline:
+    return Timeline(title="T", author="", summary=None, duration_samples=duration_samples,
+                    events=events, chapters=(Chapter("All", 0, duration_samples),))
+
+
+def counting_timeline() -> Timeline:
+    return compile_timeline(script_from(COUNTING), FakeSpeech())
+
+
+def srt_of(path: Path) -> list[tuple[float, float, str]]:
+    """Cues as ffmpeg's own LRC or WebVTT reader parses them: (start_s, end_s, text)."""
+    result = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "srt", "-"],
+                            capture_output=True, text=True, check=True)
+    cues = []
+    for block in result.stdout.strip().split("\n\n"):
+        _, times, *text = block.splitlines()
+        start, end = (sum(float(part) * 60 ** (2 - i) for i, part in
+                          enumerate(stamp.replace(",", ".").split(":")))
+                      for stamp in times.split(" --> "))
+        cues.append((start, end, "\n".join(text)))
+    return cues
+
+
+def test_lrc_time_rounds_to_the_nearest_hundredth_and_keeps_counting_minutes() -> None:
+    assert lrc_time(0) == "[00:00.00]"
+    assert lrc_time(220) == "[00:00.00]"
+    assert lrc_time(221) == "[00:00.01]"
+    assert lrc_time(59 * SR + 44_000) == "[01:00.00]"
+    assert lrc_time(3725 * SR + SR // 2) == "[62:05.50]"
+
+
+def test_vtt_time_has_hours_and_milliseconds() -> None:
+    assert vtt_time(0) == "00:00:00.000"
+    assert vtt_time(22) == "00:00:00.000"
+    assert vtt_time(23) == "00:00:00.001"
+    assert vtt_time(3725 * SR + SR // 4) == "01:02:05.250"
+    assert vtt_time(100 * 3600 * SR) == "100:00:00.000"
+
+
+def test_lrc_has_one_line_per_spoken_item_at_its_start() -> None:
+    timeline = counting_timeline()
+    lines = lrc(timeline).splitlines()
+    assert lines[:3] == ["[ti:Counting <together> & slowly]", "[ar:Sam --> Alex]",
+                         f"[length:00:{round(timeline.duration_s):02d}]"]
+    spoken = timeline.spoken_events()
+    assert [event.kind for event in spoken].count("count") == 2 * (3 + 5)
+    assert lines[3:] == [f"{lrc_time(e.start_samples)}{' '.join((e.text or '').split())}"
+                         for e in spoken]
+    assert lines[3] == "[00:00.50]Hello. Sit down."
+    assert lines[-1].endswith("]A < B & C --> D")
+
+
+def test_webvtt_cues_run_from_start_to_end_and_are_escaped() -> None:
+    timeline = counting_timeline()
+    text = webvtt(timeline)
+    assert text.startswith("WEBVTT\n\n1\n00:00:00.500 --> ")
+    blocks = text.strip().split("\n\n")[1:]
+    spoken = timeline.spoken_events()
+    assert len(blocks) == len(spoken)
+    for number, (block, event) in enumerate(zip(blocks, spoken, strict=True), start=1):
+        cue_id, times, words = block.split("\n")
+        assert cue_id == str(number)
+        assert times == f"{vtt_time(event.start_samples)} --> {vtt_time(event.end_samples)}"
+        assert "<" not in words and ">" not in words
+    assert blocks[-1].endswith("\nA &lt; B &amp; C --&gt; D")
+    assert text.count("-->") == len(spoken)
+
+
+def test_a_timeline_with_nothing_spoken_has_headers_only() -> None:
+    silent = timeline_of((Event("tone", 0, SR, "1", phase="inhale", style="glide"),))
+    assert lrc(silent) == "[ti:T]\n[length:01:00]\n"
+    assert webvtt(silent) == "WEBVTT\n"
+
+
+def test_write_captions_puts_both_files_beside_the_track(tmp_path: Path) -> None:
+    track = tmp_path / "practice.mp3"
+    (tmp_path / "practice.lrc").write_text("old")
+    timeline = counting_timeline()
+    assert write_captions(timeline, track) == caption_paths(track) == (
+        tmp_path / "practice.lrc", tmp_path / "practice.vtt")
+    assert (tmp_path / "practice.lrc").read_text(encoding="utf-8") == lrc(timeline)
+    assert (tmp_path / "practice.vtt").read_text(encoding="utf-8") == webvtt(timeline)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["practice.lrc", "practice.vtt"]
+
+
+def test_ffmpeg_reads_the_captions_as_written(tmp_path: Path) -> None:
+    timeline = counting_timeline()
+    lrc_path, vtt_path = write_captions(timeline, tmp_path / "c.mp3")
+    spoken = timeline.spoken_events()
+    from_vtt = srt_of(vtt_path)
+    assert [text for _, _, text in from_vtt] == [
+        " ".join((e.text or "").split()) for e in spoken]
+    for (start_s, end_s, _), event in zip(from_vtt, spoken, strict=True):
+        assert start_s == pytest.approx(event.start_samples / SR, abs=0.0006)
+        assert end_s == pytest.approx(event.end_samples / SR, abs=0.0006)
+    from_lrc = srt_of(lrc_path)
+    assert [text for _, _, text in from_lrc] == [text for _, _, text in from_vtt]
+    for (start_s, _, _), event in zip(from_lrc, spoken, strict=True):
+        assert start_s == pytest.approx(event.start_samples / SR, abs=0.0051)
