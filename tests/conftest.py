@@ -15,6 +15,8 @@ from coreg_audio.reader import read_script
 from coreg_audio.speech.voice import VoiceSettings
 from coreg_audio.units import SAMPLE_RATE_HZ
 
+from .pulse import PulseServer, pulse_server
+
 REPO = Path(__file__).resolve().parents[1]
 CONFORMANCE = REPO / "tests" / "conformance"
 """A copy of the shared conformance cases, so a clone alone can run them."""
@@ -69,3 +71,10 @@ def write_script(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
+    """A private PulseAudio server with a null sink (tests/pulse.py), for the whole run."""
+    with pulse_server(tmp_path_factory.mktemp("pulse")) as server:
+        yield server

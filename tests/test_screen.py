@@ -1,0 +1,195 @@
+"""What the screen shows at a sample, as data; then drawn, and logged as plain lines."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+
+from coreg_audio.compile import compile_timeline
+from coreg_audio.screen import (
+    Breath,
+    LiveScreen,
+    PlainLog,
+    ScreenIndex,
+    breath_phases,
+    draw,
+    fullness,
+    pacer_line,
+    state_at,
+)
+from coreg_audio.timeline import Timeline
+from coreg_audio.units import SAMPLE_RATE_HZ, seconds_to_samples
+
+from .conftest import FakeSpeech, script_from
+
+S = SAMPLE_RATE_HZ
+
+
+def timeline(text: str) -> Timeline:
+    return compile_timeline(script_from(text), FakeSpeech())
+
+
+GLIDE = """\
+    title: Glide
+    lead: 1
+    steps:
+      - section: Breathing
+      - breathe: {cycles: 2, pattern: 4-2-6-2}
+      - say: Done.
+    """
+
+
+def test_glide_tones_give_each_phase_exactly() -> None:
+    spans = breath_phases(timeline(GLIDE).events)
+    assert [(span.phase, span.start_samples / S, span.end_samples / S, span.cycle)
+            for span in spans] == [
+        ("inhale", 1, 5, 1), ("hold", 5, 7, 1), ("exhale", 7, 13, 1), ("rest", 13, 15, 1),
+        ("inhale", 15, 19, 2), ("hold", 19, 21, 2), ("exhale", 21, 27, 2)]
+
+
+def test_cues_alone_mark_the_phases_when_there_are_no_tones() -> None:
+    spans = breath_phases(timeline("""\
+        title: Quiet
+        lead: 1
+        tones: none
+        steps:
+          - breathe: {cycles: 3, pattern: 4-6}
+          - pause: 10
+        """).events)
+    assert [(span.phase, span.start_samples / S, span.end_samples / S) for span in spans] == [
+        ("inhale", 1, 5), ("exhale", 5, 11), ("inhale", 11, 15), ("exhale", 15, 21),
+        ("inhale", 21, 25), ("exhale", 25, 31)]
+
+
+def test_a_ramp_of_chimes_estimates_only_the_last_phase() -> None:
+    spans = breath_phases(timeline("""\
+        title: Chimes
+        lead: 0
+        tones: chime
+        steps:
+          - breathe: {cycles: 3, pattern: 2-4, to: 4-8}
+        """).events)
+    assert [(span.phase, span.start_samples / S, span.end_samples / S) for span in spans] == [
+        ("inhale", 0, 2), ("exhale", 2, 6), ("inhale", 6, 9), ("exhale", 9, 15),
+        ("inhale", 15, 19), ("exhale", 19, 25)]
+
+
+@pytest.mark.parametrize(("phase", "progress", "size"), [
+    ("inhale", 0.0, 0.0), ("inhale", 0.25, 0.25), ("inhale", 1.0, 1.0), ("hold", 0.5, 1.0),
+    ("exhale", 0.0, 1.0), ("exhale", 0.75, 0.25), ("rest", 0.5, 0.0), ("inhale", 1.5, 1.0)])
+def test_the_pacer_grows_in_holds_and_shrinks_out(phase: str, progress: float,
+                                                   size: float) -> None:
+    assert fullness(phase, progress) == size
+
+
+def test_state_through_a_breath() -> None:
+    index = ScreenIndex(timeline(GLIDE))
+    one_in = index.state_at(2 * S)
+    assert one_in.section == "Breathing" and one_in.title == "Glide"
+    assert one_in.breath == Breath("inhale", 0.25, 3.0)
+    assert one_in.breath.seconds_left == 3
+    assert one_in.words is None
+    assert index.state_at(6 * S).breath == Breath("hold", 1.0, 1.0)
+    exhale = index.state_at(8 * S + S // 2).breath
+    assert exhale is not None and exhale.phase == "exhale" and exhale.fullness == 0.75
+    assert exhale.left_s == 4.5 and exhale.seconds_left == 5
+    assert index.state_at(14 * S).breath == Breath("rest", 0.0, 1.0)
+    assert index.state_at(0).breath is None and index.state_at(0).section == "Breathing"
+
+
+def test_state_shows_the_words_being_spoken_and_the_time() -> None:
+    line = timeline(GLIDE)
+    said = next(event for event in line.events if event.kind == "speech")
+    during = state_at(line, said.start_samples + 10)
+    assert during.words == "Done." and during.breath is None
+    assert state_at(line, said.end_samples).words is None
+    assert during.elapsed_samples == said.start_samples + 10
+    assert during.total_samples == line.duration_samples
+    assert state_at(line, line.duration_samples + 999).elapsed_samples == line.duration_samples
+    cue = state_at(line, seconds_to_samples(1) + 10)
+    assert cue.words == "In"
+
+
+def test_rock_and_walk_show_the_side() -> None:
+    line = timeline("""\
+        title: Moving
+        lead: 1
+        steps:
+          - section: Sway
+          - rock: {cycles: 2, period: 4, guide: 0}
+          - section: Walk
+          - walk: {pace: 60, steps: 3}
+          - pause: 5
+        """)
+    sides = [state_at(line, round(t * S)).side for t in (0.5, 1, 2.9, 3, 4.9, 5, 7, 8.99)]
+    assert sides == [None, "left", "left", "right", "right", "left", "right", "right"]
+    walk = [state_at(line, round(t * S)) for t in (9, 10.5, 11.2, 12.5)]
+    assert [state.side for state in walk] == ["left", "right", "left", None]
+    assert walk[0].section == "Walk"
+
+
+def test_the_drawn_screen_says_it_all() -> None:
+    index = ScreenIndex(timeline(GLIDE))
+    console = Console(record=True, width=80, color_system=None)
+    console.print(draw(index.state_at(3 * S)))
+    text = console.export_text()
+    assert "Glide" in text and "Breathing" in text
+    assert "inhale" in text and "  2 s" in text
+    assert "00:03 " in text and f" {'00:' + str(line_seconds(index))}" in text
+    assert "space pause/resume" in text and "PAUSED" not in text
+    console.print(draw(index.state_at(3 * S, paused=True)))
+    assert "PAUSED" in console.export_text()
+
+
+def line_seconds(index: ScreenIndex) -> int:
+    return round(index.timeline.duration_samples / S)
+
+
+def test_the_pacer_bar_is_as_full_as_the_breath() -> None:
+    widths = [pacer_line(Breath("inhale", size, 1.0)).plain.count("█")
+              for size in (0.0, 0.25, 0.5, 1.0)]
+    assert widths[0] == 0 and widths[-1] == 41
+    assert widths == sorted(widths) and 9 <= widths[1] <= 11 and 19 <= widths[2] <= 21
+    bar = pacer_line(Breath("exhale", 0.5, 2.2)).plain
+    inside = bar[1:42]
+    assert inside == inside[::-1], "grows from the middle"
+    assert bar.endswith("│  exhale   3 s")
+
+
+def test_the_plain_log_writes_each_section_and_spoken_item_once_as_reached() -> None:
+    line = timeline("""\
+        title: Log
+        lead: 1
+        steps:
+          - section: One
+          - say: Hello there.
+          - section: Two
+          - breathe: {cycles: 1, pattern: 2-3, count: true}
+        """)
+    out = io.StringIO()
+    log = PlainLog(line, out)
+    for position in range(0, line.duration_samples, S // 10):
+        log.update(position, False)
+    lines = out.getvalue().splitlines()
+    assert lines[:2] == ["00:01.0  section  One", "00:01.0  speech   Hello there."]
+    assert lines[2].endswith("section  Two")
+    assert [entry.split()[-1] for entry in lines[3:]] == ["In", "2", "Out", "2", "3"]
+    log.update(0, False)
+    log.update(S + 1, False)
+    assert out.getvalue().splitlines()[-2:] == lines[:2]
+
+
+def test_the_live_screen_draws_in_place_and_only_what_changed() -> None:
+    stream = io.StringIO()
+    console = Console(file=stream, force_terminal=True, width=80, color_system=None)
+    with LiveScreen(timeline(GLIDE), console) as screen:
+        screen.update(2 * S, False)
+        drawn = len(stream.getvalue())
+        screen.update(2 * S + 10, False)
+        assert len(stream.getvalue()) == drawn, "nothing visible changed"
+        screen.update(6 * S, True)
+        assert len(stream.getvalue()) > drawn
+    text = stream.getvalue()
+    assert "hold" in text and "PAUSED" in text and "\x1b[" in text
