@@ -69,4 +69,8 @@ def resolve(ref: str) -> Found:
                 return Found(ref, candidate, origin)
     names = [item.name for item in available()]
     hint = suggestion(ref, names)
+    here = [path for path in (Path(f"{ref}{suffix}") for suffix in SCRIPT_SUFFIXES)
+            if path.is_file()]
+    if here:
+        hint = f"; for the file in this folder, give its file name: {here[0]}"
     raise UsageError(f"no practice named '{ref}'{hint} (coreg-audio list shows them all)")

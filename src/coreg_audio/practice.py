@@ -92,11 +92,18 @@ class Listing:
                 "valid": self.problem is None}
 
 
-def list_practices() -> list[Listing]:
-    """Every practice on the search path with its length; invalid ones say so."""
+def list_practices(progress: Progress | None = None) -> list[Listing]:
+    """Every practice on the search path with its length; invalid ones say so.
+
+    The first listing speaks every practice to learn its exact length, so it
+    reports ("practices", done, total) as it goes.
+    """
     listings: list[Listing] = []
+    everything = available()
     with speech.Speaker() as voice:
-        for found in available():
+        for done, found in enumerate(everything):
+            if progress is not None:
+                progress("practices", done, len(everything))
             try:
                 script = load_found(found)
                 timeline = build_timeline(script, voice)
@@ -108,6 +115,8 @@ def list_practices() -> list[Listing]:
             sections = sum(1 for event in timeline.events if event.kind == "section")
             listings.append(Listing(found.name, found.path, found.origin, timeline.title,
                                     timeline.duration_samples, sections))
+    if progress is not None:
+        progress("practices", len(everything), len(everything))
     return listings
 
 
