@@ -7,18 +7,21 @@ BIN := $(VENV)/bin
 RUNTIME_PACKAGES := espeak-ng libespeak-ng1 ffmpeg libportaudio2
 TEST_PACKAGES := $(RUNTIME_PACKAGES) mp3val pulseaudio pulseaudio-utils libasound2-plugins
 
-.PHONY: demo test lint check-python system-packages test-system-packages clean
+.PHONY: demo test bench lint check-python system-packages test-system-packages clean
 
 demo: system-packages $(VENV)/.installed
 	$(BIN)/coreg-audio render breath-sync -o breath-sync.mp3
 
 test: test-system-packages $(VENV)/.installed-test
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
 
+bench: test-system-packages $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks.bench
+
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 
 system-packages:

@@ -16,6 +16,7 @@ import pytest
 from coreg_audio import __version__
 
 from .conftest import CONFORMANCE
+from .pulse import PulseServer
 
 MALFORMED = {
     "empty.yaml": b"",
@@ -52,7 +53,7 @@ def test_version_and_help() -> None:
     assert result.returncode == 0 and __version__ in result.stdout
     result = run("--help")
     assert result.returncode == 0
-    for command in ("list", "show", "validate", "render", "voices"):
+    for command in ("list", "show", "validate", "render", "voices", "new", "play", "devices"):
         assert command in result.stdout
 
 
@@ -138,6 +139,18 @@ def test_show_by_name_and_unknown_name() -> None:
     (("render", "breath-sync", "--bitrate", "100"), "100"),
     (("render", "breath-sync", "-o", "/no/such/folder/x.mp3"), "/no/such/folder"),
     (("frobnicate",), "No such command"),
+    (("show", "breath-sync", "--plot", "x.gif"), "must end in .png"),
+    (("show", "breath-sync", "--plot", "x.png", "--json"), "use one at a time"),
+    (("new", "../escape"), "cannot be a practice name"),
+    (("new", "two words"), "cannot be a practice name"),
+    (("render", "--all", "breath-sync"), "not both"),
+    (("render",), "render needs a SCRIPT"),
+    (("render", "--all", "-o", "x.mp3"), "-o is for one SCRIPT"),
+    (("render", "breath-sync", "--out-dir", "tracks"), "go with --all"),
+    (("render", "--all", "--jobs", "0"), "--jobs"),
+    (("render", "--all", "--pace", "fast"), "--pace fast: not a pattern"),
+    (("render", "--all", "--bitrate", "100"), "100"),
+    (("render", "breath-sync", "-o", "x.m4a", "--bitrate", "96"), "128 or more"),
 ])
 def test_bad_command_lines_exit_2(tmp_path: Path, args: tuple[str, ...], words: str) -> None:
     result = run(*args, cwd=tmp_path)
@@ -155,6 +168,70 @@ def test_list_shows_the_builtin_practice() -> None:
     assert 360 <= rows["breath-sync"]["duration"] <= 720
     text = run("list")
     assert "breath-sync" in text.stdout and "Breath Synchronization" in text.stdout
+
+
+# -- the practice library and the author's kit (issue 4) ----------------------------------
+
+THE_EIGHT = ["arriving", "breath-sync", "breathing-touch", "holding-space", "mirroring",
+             "rock-together", "steady-together", "walk-together"]
+
+
+@pytest.mark.slow
+def test_list_json_and_table_show_every_practice(tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "zz-evening.yaml").write_text("title: Evening\nsteps:\n  - section: A\n"
+                                          "  - pause: 2\n  - section: B\n  - pause: 2\n")
+    env = {"COREG_AUDIO_PATH": str(mine), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    result = run("list", "--json", env=env, timeout=900)
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    names = [row["name"] for row in rows]
+    assert set(THE_EIGHT) <= set(names)
+    for row in rows:
+        assert {"name", "title", "duration", "path"} <= set(row)
+        assert Path(row["path"]).is_file() and row["valid"]
+        if row["name"] in THE_EIGHT:
+            assert 180 <= row["duration"] <= 1800 and row["sections"] >= 2, row
+            assert row["origin"] == "built-in"
+    table = run("list", env=env).stdout.splitlines()
+    assert table[0].split() == ["NAME", "LENGTH", "TITLE", "WHERE"]
+    title_column = table[0].index("TITLE")
+    for line, row in zip(table[1:], rows, strict=True):
+        assert line.startswith(row["name"] + " ")
+        assert line[title_column:].startswith(row["title"])
+        tenths = round(row["duration"] * 10)
+        assert f"{tenths // 600:02d}:{tenths % 600 // 10:02d}" in line
+    assert table[-1].endswith(str(mine)) and "zz-evening" in table[-1]
+    assert all(line.endswith("built-in") for line in table[1:-1])
+
+
+@pytest.mark.slow
+def test_new_writes_a_practice_that_validates_unchanged(tmp_path: Path) -> None:
+    result = run("new", "my-practice", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    written = tmp_path / "my-practice.yaml"
+    assert "wrote my-practice.yaml" in result.stdout
+    checked = run("validate", "my-practice.yaml", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.strip() == "my-practice.yaml: valid"
+    before = written.read_bytes()
+    again = run("new", "my-practice", cwd=tmp_path)
+    assert again.returncode == 2
+    assert "already exists" in again.stderr
+    assert written.read_bytes() == before
+    by_name = run("show", "my-practice", cwd=tmp_path)
+    assert by_name.returncode == 2
+    assert "give its file name: my-practice.yaml" in by_name.stderr
+
+
+def test_show_plot_draws_the_practice(tmp_path: Path) -> None:
+    out = tmp_path / "timeline.png"
+    result = run("show", str(CONFORMANCE / "movement.yaml"), "--plot", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"wrote {out} (00:32, 2 sections)"
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["timeline.png"]
 
 
 def test_voices_lists_engine_voices() -> None:
@@ -191,3 +268,90 @@ def test_render_wav_and_keep_an_existing_file_on_ctrl_c(tmp_path: Path) -> None:
     assert target.read_bytes() == b"precious"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["long.mp3", "long.yaml",
                                                          "short.wav", "short.yaml"]
+
+
+def test_cache_shows_its_folder_and_size_and_clears(tmp_path: Path) -> None:
+    env = {"COREG_AUDIO_CACHE_DIR": str(tmp_path / "cache")}
+    script = tmp_path / "tiny.yaml"
+    script.write_text("title: Tiny\nsteps:\n  - say: Hello.\n")
+    assert run("show", str(script), env=env).returncode == 0
+    shown = run("cache", env=env)
+    assert shown.returncode == 0
+    folder, size = shown.stdout.split()[:2]
+    assert folder == str(tmp_path / "cache") and float(size) > 0
+    cleared = run("cache", "--clear", env=env)
+    assert cleared.returncode == 0 and cleared.stdout.startswith("cleared ")
+    assert int(cleared.stdout.split()[1]) >= 1
+    assert run("cache", env=env).stdout.split()[1] == "0.0"
+
+
+@pytest.mark.slow
+def test_render_one_track_with_captions_and_an_album(tmp_path: Path) -> None:
+    script = tmp_path / "short.yaml"
+    script.write_text("title: Short\nlead: 0.5\ntail: 0.5\nsteps:\n  - say: Hello.\n"
+                      "  - breathe: {cycles: 1, pattern: 2-3}\n")
+    result = run("render", str(script), "-o", str(tmp_path / "short.opus"), "--captions",
+                 "--album", "Evening")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == (
+        f"wrote {tmp_path / 'short.lrc'} and {tmp_path / 'short.vtt'}")
+    assert "]Hello.\n" in (tmp_path / "short.lrc").read_text()
+    assert (tmp_path / "short.vtt").read_text().startswith("WEBVTT\n\n1\n00:00:00.500 --> ")
+    probe = json.loads(subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-of", "json", str(tmp_path / "short.opus")],
+        capture_output=True, text=True, check=True).stdout)
+    tags = {key.lower(): value for key, value in probe["streams"][0]["tags"].items()}
+    assert (tags["title"], tags["album"]) == ("Short", "Evening")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "short.lrc", "short.opus", "short.vtt", "short.yaml"]
+
+
+# -- live playback (issue 3) ----------------------------------------------------------------
+
+NO_SOUND_SERVER = {"PULSE_SERVER": "unix:/nonexistent"}
+
+
+@pytest.mark.parametrize("args", [("play", "breath-sync"), ("devices",)])
+def test_without_a_sound_device_play_says_so_in_one_line_and_exits_3(
+        args: tuple[str, ...]) -> None:
+    result = run(*args, env=NO_SOUND_SERVER)
+    assert result.returncode == 3, result.stderr
+    assert_no_traceback(result)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "no sound output device" in lines[0]
+    assert "coreg-audio render" in lines[0]
+
+
+@pytest.mark.slow
+def test_without_portaudio_play_says_what_to_install_and_exits_3(tmp_path: Path) -> None:
+    (tmp_path / "sounddevice.py").write_text("raise OSError('PortAudio library not found')\n")
+    env = {"PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    for args in (("play", "breath-sync"), ("devices",)):
+        result = run(*args, env=env)
+        assert result.returncode == 3, result.stderr
+        assert_no_traceback(result)
+        assert result.stderr.splitlines() == [
+            "error: cannot play: the PortAudio library is missing; install libportaudio2 "
+            "(sudo apt-get install libportaudio2), or use 'coreg-audio render' to make a file"]
+    tiny = tmp_path / "tiny.yaml"
+    tiny.write_text("title: Tiny\nvoice: {engine: espeak}\nsteps:\n  - say: Hello.\n")
+    assert run("show", str(tiny), env=env).returncode == 0, "other commands still work"
+
+
+def test_devices_lists_the_outputs_and_marks_the_default(pulse: PulseServer) -> None:
+    result = run("devices", env=pulse.env)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines()]
+    default = next(row for row in rows if "default" in row)
+    pulse_row = next(row for row in rows if "pulse" in row)
+    assert default[0] == "*" and default[1].isdigit() and default[-2:] == ["ch", "ALSA"]
+    assert pulse_row[0].isdigit() and int(pulse_row[2]) >= 2
+
+
+def test_play_with_an_unknown_device_lists_the_devices(pulse: PulseServer) -> None:
+    result = run("play", "breath-sync", "--device", "speakers", env=pulse.env)
+    assert result.returncode == 2
+    assert_no_traceback(result)
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: --device 'speakers' is not an output device; choose one of: ")
+    assert re.search(r"\d+ pulse", line) and re.search(r"\d+ default", line)
