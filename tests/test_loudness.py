@@ -191,12 +191,10 @@ def test_meter_memory_grows_by_its_energy_figures_only() -> None:
     """Two-hour tracks are normal: an hour should cost about its 36,000 x 2 energy figures.
 
     Allows twice the raw 576 kB of float64 figures per hour of stereo, measured
-    over about twelve minutes fed in whole filtering chunks, so the meter's
-    bounded working buffers are the same size at both readings.
+    over ten minutes fed in whole 100 ms hops, so the meter's bounded working
+    buffer is the same size at both readings.
     """
-    from coreg_audio.loudness import _CHUNK_SAMPLES
-
-    block = np.full((4 * _CHUNK_SAMPLES, 2), 0.01, dtype=np.float32)
+    block = np.full((5 * FS, 2), 0.01, dtype=np.float32)
     block_s = block.shape[0] / FS
     meter = LoudnessMeter()
     tracemalloc.start()

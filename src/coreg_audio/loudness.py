@@ -1,11 +1,15 @@
 """ITU-R BS.1770 loudness, measured block by block so a track never has to sit in memory.
 
 The K-weighting coefficients follow libebur128's derivation, which reproduces the
-standard's 48 kHz table and works at any sample rate. The filter is applied as a
-convolution with its impulse response (FFT, numpy only): the response has died
-below 1e-12 within IMPULSE_SAMPLES, so the result matches the recursive filter
-to float precision, and rendering does not have to load scipy.signal (some 75 MB
-of resident memory for this one filter).
+standard's 48 kHz table and works at any sample rate.
+
+Two ways to apply the same filter, for two uses. A short sound (a tone or a
+bell made while mixing) is weighted by convolution with the filter's impulse
+response (FFT, numpy only: it has died below 1e-12 within IMPULSE_SAMPLES, so
+the result equals the recursive filter to float precision), so that a render
+with its gain already measured never loads scipy.signal (some 75 MB of
+resident memory). A whole track is measured with the recursive filter itself
+(scipy's lfilter, seven times faster over long streams), loaded only then.
 """
 
 from __future__ import annotations
@@ -27,9 +31,6 @@ _HOP_S = 0.1
 _HOPS_PER_BLOCK = 4
 IMPULSE_SAMPLES = 8192
 """Long enough for the K-weighting's 38 Hz high-pass to ring out (tail under 1e-12)."""
-_CHUNK_SAMPLES = 1 << 16
-"""The meter filters in chunks of this size whatever blocks it is given, so its
-figures do not depend on how a track was cut."""
 
 
 def k_weighting(sample_rate_hz: int = SAMPLE_RATE_HZ) -> tuple[np.ndarray, np.ndarray]:
@@ -111,49 +112,32 @@ class LoudnessMeter:
     """Integrated loudness (gated, BS.1770-4) of a stream fed in blocks of any size.
 
     Holds one energy figure per 100 ms per channel (about 0.6 MB an hour of
-    stereo) and at most one filtering chunk, so a two-hour track is measured in a
-    few megabytes.
+    stereo), so a two-hour track is measured in a few megabytes.
     """
 
     def __init__(self, channels: int = 2, sample_rate_hz: int = SAMPLE_RATE_HZ) -> None:
+        from scipy.signal import lfilter  # measuring a track is rare: see the module's doc
+
+        self._lfilter = lfilter
+        self._b, self._a = k_weighting(sample_rate_hz)
+        self._state = np.zeros((channels, len(self._a) - 1))
         self._channels = channels
         self._hop_samples = round(sample_rate_hz * _HOP_S)
-        self._fft_samples = _fft_size(_CHUNK_SAMPLES + IMPULSE_SAMPLES - 1)
-        self._impulse = _impulse_spectrum(sample_rate_hz, self._fft_samples)
-        self._unfiltered: list[np.ndarray] = []
-        self._unfiltered_samples = 0
-        self._ringing = np.zeros((channels, IMPULSE_SAMPLES - 1))
         self._squared = np.zeros((channels, 0))
         self._hop_energy = np.zeros((0, channels))
         self._hop_count = 0
 
     def add(self, block: np.ndarray) -> None:
-        """Measure ``block`` ((n, channels) or mono)."""
-        channels_first = np.asarray(block, dtype=np.float64).reshape(-1, self._channels).T
+        """Measure ``block`` ((n, channels) or mono); each channel is filtered as one run."""
+        channels_first = np.ascontiguousarray(
+            np.asarray(block, dtype=np.float64).reshape(-1, self._channels).T)
         if channels_first.shape[1] == 0:
             return
-        self._unfiltered.append(channels_first)
-        self._unfiltered_samples += channels_first.shape[1]
-        if self._unfiltered_samples < _CHUNK_SAMPLES:
-            return
-        pending = np.concatenate(self._unfiltered, axis=1)
-        whole = (pending.shape[1] // _CHUNK_SAMPLES) * _CHUNK_SAMPLES
-        self._unfiltered = [pending[:, whole:]]
-        self._unfiltered_samples = pending.shape[1] - whole
-        for begin in range(0, whole, _CHUNK_SAMPLES):
-            chunk = pending[:, begin:begin + _CHUNK_SAMPLES]
-            weighted, self._ringing = self._filter(chunk, self._ringing)
-            squared = np.concatenate([self._squared, weighted * weighted], axis=1)
-            hops, self._squared = self._hops_of(squared)
-            self._keep(hops)
-
-    def _filter(self, chunk: np.ndarray, ringing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Overlap-add: the chunk's output, and what rings on into the next chunk."""
-        length = chunk.shape[1]
-        spectrum = np.fft.rfft(chunk, self._fft_samples, axis=1) * self._impulse
-        full = np.fft.irfft(spectrum, self._fft_samples, axis=1)[:, :length + IMPULSE_SAMPLES - 1]
-        full[:, :IMPULSE_SAMPLES - 1] += ringing
-        return full[:, :length], full[:, length:]
+        weighted, self._state = self._lfilter(self._b, self._a, channels_first, axis=1,
+                                              zi=self._state)
+        squared = np.concatenate([self._squared, weighted * weighted], axis=1)
+        hops, self._squared = self._hops_of(squared)
+        self._keep(hops)
 
     def _hops_of(self, squared: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Energy of each whole 100 ms hop of ``squared`` as (hops, channels), and the rest."""
@@ -171,18 +155,9 @@ class LoudnessMeter:
         self._hop_energy[self._hop_count:needed] = hops
         self._hop_count = needed
 
-    def _all_hops(self) -> np.ndarray:
-        """Every complete hop so far, the unfiltered tail of the stream included."""
-        kept = self._hop_energy[:self._hop_count]
-        if not self._unfiltered_samples:
-            return kept
-        weighted, _ = self._filter(np.concatenate(self._unfiltered, axis=1), self._ringing)
-        hops, _ = self._hops_of(np.concatenate([self._squared, weighted * weighted], axis=1))
-        return np.concatenate([kept, hops])
-
     def integrated_lufs(self) -> float:
         """Gated loudness of everything added so far; -inf for silence or under 400 ms."""
-        hop = self._all_hops()
+        hop = self._hop_energy[:self._hop_count]
         if hop.shape[0] < _HOPS_PER_BLOCK:
             return -math.inf
         window = np.lib.stride_tricks.sliding_window_view(hop, _HOPS_PER_BLOCK, axis=0)
