@@ -290,8 +290,10 @@ def test_a_cue_that_cannot_fit_points_at_the_cue() -> None:
     with pytest.raises(ScriptError) as caught:
         compiled("title: T\nsteps:\n  - breathe:\n      cycles: 1\n      pattern: 1-1\n"
                  "      cues: {inhale: Breathe in slowly and deeply through the nose}\n")
-    assert caught.value.lines()[0].startswith("test.yaml:6:22: error: step 1 (breathe), "
-                                              "cycle 1, inhale: the cue 'Breathe in")
+    first = caught.value.lines()[0]
+    assert first.startswith("test.yaml:6:22: error: step 1 (breathe), cycle 1, inhale: the cue "
+                            "'Breathe in")
+    assert "but has 1.00 s before its phase ends;" in first
 
 
 class NoSuchVoice(FakeSpeech):

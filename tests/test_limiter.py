@@ -13,12 +13,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.ndimage import minimum_filter1d
+from scipy.ndimage import maximum_filter1d, minimum_filter1d
 from scipy.signal import correlate, resample_poly
 
 from coreg_audio.limiter import (
     DEFAULT_CEILING_DBTP,
     TruePeakLimiter,
+    forward_max,
     required_gain,
     true_peak_dbtp,
 )
@@ -137,6 +138,26 @@ def speech_and_tones(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
     bell = faded(np.asarray(bell), 20)
     mix[at : at + bell.size] += (bell * db_to_gain(-23.0 - clip_loudness_lufs(bell)))[:, None]
     return to_lufs(mix[: at + bell.size + FS // 2], -16.0).astype(np.float32)
+
+
+# forward_max
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=0, max_size=300),
+    st.integers(1, 320),
+)
+def test_forward_max_matches_scipys_filter(values: list[float], width: int) -> None:
+    array = np.array(values, dtype=np.float64)
+    whole = max(array.shape[0] - width + 1, 0)
+    expected = maximum_filter1d(array, width, origin=-(width // 2))[:whole] if whole else array[:0]
+    assert np.array_equal(forward_max(array, width), expected)
+
+
+def test_forward_max_refuses_an_empty_window() -> None:
+    with pytest.raises(ValueError, match="at least one sample"):
+        forward_max(np.ones(4), 0)
 
 
 # true_peak_dbtp

@@ -317,6 +317,7 @@ class _Builder:
         """Give each cue and count a clip that ends before the next one (or its phase) begins."""
         for index, item in enumerate(spoken):
             slot_end_s = spoken[index + 1].start_s if index + 1 < len(spoken) else item.phase_end_s
+            at_phase_end = slot_end_s == item.phase_end_s
             start = seconds_to_samples(item.start_s)
             slot = seconds_to_samples(slot_end_s) - start
             where = item.source.loc if item.source is not None and item.source.loc.line else loc
@@ -325,7 +326,7 @@ class _Builder:
             except _Unspeakable:
                 continue
             if fitted is None:
-                self.fit_failure(path, kind, where, item, slot)
+                self.fit_failure(path, kind, where, item, slot, at_phase_end)
                 continue
             voice, length = fitted
             self.events.append(Event(item.kind, start, start + length, path,
@@ -353,7 +354,9 @@ class _Builder:
         self._fits[key] = result
         return result
 
-    def fit_failure(self, path: str, kind: str, loc: Loc, item: _Spoken, slot: int) -> None:
+    def fit_failure(
+        self, path: str, kind: str, loc: Loc, item: _Spoken, slot: int, at_phase_end: bool
+    ) -> None:
         key = (path, item.phase, item.kind, item.text)
         if key in self._failures:
             self._failures[key].more += 1
@@ -362,11 +365,11 @@ class _Builder:
         fastest = self.cue_voice.faster(math.floor(self.cue_voice.rate_wpm * MAX_SPEEDUP))
         quickest = self.speech.length_samples(item.text, fastest)
         what = "cue" if item.kind == "cue" else "count"
-        where = "before the next spoken item" if item.kind == "cue" or slot > 0 else ""
+        where = "before its phase ends" if at_phase_end else "before the next spoken item"
         message = (f"step {path} ({kind}), cycle {item.cycle}, {item.phase}: the {what} "
                    f"'{item.text}' needs {_s(base)} ({_s(quickest)} spoken {MAX_SPEEDUP:g}x "
                    f"faster) but has {_s(slot)} {where}; lengthen the phase, shorten the "
-                   "words or raise the voice's rate").replace("  ;", ";")
+                   "words or raise the voice's rate")
         self._failures[key] = _FitFailure(loc, message)
 
     def report_fit_problems(self) -> None:
