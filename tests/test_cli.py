@@ -151,6 +151,7 @@ def test_show_by_name_and_unknown_name() -> None:
     (("render", "--all", "--pace", "fast"), "--pace fast: not a pattern"),
     (("render", "--all", "--bitrate", "100"), "100"),
     (("render", "breath-sync", "-o", "x.m4a", "--bitrate", "96"), "128 or more"),
+    (("render", "breath-sync", "--voice", "nobody"), "--voice nobody: no pyttsx3 voice 'nobody'"),
 ])
 def test_bad_command_lines_exit_2(tmp_path: Path, args: tuple[str, ...], words: str) -> None:
     result = run(*args, cwd=tmp_path)

@@ -303,12 +303,34 @@ class NoSuchVoice(FakeSpeech):
         return super().length_samples(text, voice)
 
 
-def test_an_unknown_voice_is_reported_at_the_text() -> None:
+def test_an_unknown_voice_is_reported_where_it_is_named() -> None:
     with pytest.raises(ScriptError) as caught:
         compiled("title: T\nsteps:\n  - say: {text: Hi, voice: {name: nobody}}\n  - say: Ok\n",
                  NoSuchVoice())
     assert caught.value.lines() == [
-        "test.yaml:3:17: error: the pyttsx3 engine has no voice 'nobody'"]
+        "test.yaml:3:28: error: the pyttsx3 engine has no voice 'nobody'"]
+
+
+def test_an_unknown_voice_used_many_times_is_reported_once() -> None:
+    with pytest.raises(ScriptError) as caught:
+        compiled("title: T\nvoices:\n  low: {name: nobody}\nsteps:\n"
+                 "  - say: {text: A, voice: low}\n  - say: {text: B, voice: low}\n  - say: C\n",
+                 NoSuchVoice())
+    assert caught.value.lines() == [
+        "test.yaml:3:8: error: the pyttsx3 engine has no voice 'nobody'"]
+
+
+def test_a_language_no_voice_speaks_is_reported_at_language() -> None:
+    class NoSuchLanguage(FakeSpeech):
+        def length_samples(self, text: str, voice: VoiceSettings) -> int:
+            if voice.language == "xx":
+                raise VoiceNotFound("no pyttsx3 voice speaks language 'xx'")
+            return super().length_samples(text, voice)
+
+    with pytest.raises(ScriptError) as caught:
+        compiled("title: T\nlanguage: xx\nsteps:\n  - say: A\n  - say: B\n", NoSuchLanguage())
+    assert caught.value.lines() == [
+        "test.yaml:2:11: error: no pyttsx3 voice speaks language 'xx'"]
 
 
 def test_the_four_hour_cap_counts_speech() -> None:

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from coreg_audio.compile import compile_timeline
-from coreg_audio.errors import UsageError
+from coreg_audio.errors import ScriptError, UsageError, VoiceNotFound
 from coreg_audio.model import Breathe, Say, Voice
 from coreg_audio.overrides import Overrides
+from coreg_audio.speech.voice import VoiceSettings
 
 from .conftest import FakeSpeech, script_from
 
@@ -61,6 +62,27 @@ def test_voice_flags_replace_every_voice() -> None:
     assert {v.pitch for v in voices if v} == {None, 10}
     own = script.steps[2]
     assert isinstance(own, Say) and isinstance(own.voice, Voice) and own.voice.rate_wpm == 150
+
+
+class NoVoiceNamedNobody(FakeSpeech):
+    def length_samples(self, text: str, voice: VoiceSettings) -> int:
+        if voice.name == "nobody":
+            raise VoiceNotFound("no pyttsx3 voice 'nobody'")
+        return super().length_samples(text, voice)
+
+
+def test_an_unknown_voice_flag_is_a_usage_error() -> None:
+    script = Overrides(voice="nobody").apply(script_from(SCRIPT))
+    with pytest.raises(UsageError, match=r"^--voice nobody: no pyttsx3 voice 'nobody'$"):
+        compile_timeline(script, NoVoiceNamedNobody())
+
+
+def test_a_rate_flag_leaves_an_unknown_voice_at_its_line() -> None:
+    written = SCRIPT.replace("voices: {low: {pitch: 10}}", "voices: {low: {name: nobody}}")
+    script = Overrides(rate_wpm=150).apply(script_from(written))
+    with pytest.raises(ScriptError) as caught:
+        compile_timeline(script, NoVoiceNamedNobody())
+    assert [(p.line, p.column) for p in caught.value.problems] == [(4, 15)]
 
 
 def test_tones_replace_every_breathe_style() -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal, Protocol
 
-from .errors import CoregError, Problem, ScriptError, VoiceNotFound
+from .errors import CoregError, Problem, ScriptError, UsageError, VoiceNotFound
 from .model import (
     PHASES,
     Bell,
@@ -87,6 +87,21 @@ def voice_settings(script: Script, chosen: Voice | VoiceRef | None) -> tuple[Voi
         pitch=voice.pitch,
     )
     return settings, voice.volume if voice.volume is not None else 1.0
+
+
+def voice_name_locs(script: Script) -> dict[str, Loc]:
+    """Where each voice name is first written: the script's voice, then ``voices``, then says.
+
+    Line 0 means the command line (``--voice``).
+    """
+    written = [script.voice, *script.voices.values()]
+    written += [step.voice for step in walk_steps(script.steps)
+                if isinstance(step, Say) and isinstance(step.voice, Voice)]
+    locs: dict[str, Loc] = {}
+    for voice in written:
+        if voice.name is not None:
+            locs.setdefault(voice.name, voice.loc)
+    return locs
 
 
 def spoken_requests(script: Script) -> set[tuple[str, VoiceSettings]]:
@@ -196,16 +211,27 @@ class _Builder:
     def __post_init__(self) -> None:
         self.t = self.script.lead_s
         self.cue_voice, self.cue_volume = voice_settings(self.script, None)
+        self.voice_name_locs = voice_name_locs(self.script)
 
     def problem(self, loc: Loc, message: str) -> None:
-        self.problems.append(Problem(self.script.display_path, loc.line, loc.column, message))
+        problem = Problem(self.script.display_path, loc.line, loc.column, message)
+        if problem not in self.problems:
+            self.problems.append(problem)
 
     def length(self, text: str, voice: VoiceSettings, loc: Loc) -> int:
-        """The clip's length; a voice or text the engine refuses becomes a problem at ``loc``."""
+        """The clip's length; a voice or text the engine refuses becomes a problem.
+
+        An unknown voice is reported once, where its name is written (a voice
+        chosen by language alone, at ``language``); anything else at ``loc``,
+        the words.
+        """
         try:
             return self.speech.length_samples(text, voice)
         except VoiceNotFound as error:
-            self.problem(loc, str(error))
+            named = self.voice_name_locs.get(voice.name, loc) if voice.name else None
+            if named is not None and not named.line:
+                raise UsageError(f"--voice {voice.name}: {error}") from None
+            self.problem(named or self.script.language_loc, str(error))
         except CoregError as error:
             if error.exit_code != 1:
                 raise

@@ -46,8 +46,9 @@ class Overrides:
         if style is not None:
             changes["tones"] = replace(script.tones, style=style)
         if voice_patch is not None:
-            changes["voice"] = voice_patch.over(script.voice)
-            changes["voices"] = {name: voice_patch.over(v) for name, v in script.voices.items()}
+            changes["voice"] = _patched(voice_patch, script.voice)
+            changes["voices"] = {
+                name: _patched(voice_patch, v) for name, v in script.voices.items()}
         if self.params:
             changes["params"] = {**script.params, **self.params}
         if self.ambience is not None:
@@ -101,6 +102,12 @@ class Overrides:
         return replace(current, sound=sound)
 
 
+def _patched(patch: Voice, voice: Voice) -> Voice:
+    """``voice`` with the flags' fields; it keeps its place unless ``--voice`` renamed it."""
+    merged = patch.over(voice)
+    return merged if patch.name is not None else replace(merged, loc=voice.loc)
+
+
 def _patch_steps(steps: tuple[Step, ...], pattern: Pattern | None, style: ToneStyle | None,
                  voice: Voice | None) -> tuple[Step, ...]:
     patched: list[Step] = []
@@ -111,7 +118,7 @@ def _patch_steps(steps: tuple[Step, ...], pattern: Pattern | None, style: ToneSt
             if style is not None:
                 step = replace(step, tone=style)
         elif isinstance(step, Say) and voice is not None and isinstance(step.voice, Voice):
-            step = replace(step, voice=voice.over(step.voice))
+            step = replace(step, voice=_patched(voice, step.voice))
         elif isinstance(step, Repeat):
             step = replace(step, steps=_patch_steps(step.steps, pattern, style, voice))
         patched.append(step)
