@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from coreg_audio.errors import VoiceNotFound
 from coreg_audio.loader import parse_script_bytes
 from coreg_audio.model import Script
 from coreg_audio.reader import read_script
@@ -50,6 +51,15 @@ class FakeSpeech:
         self.calls.append((text, voice))
         seconds = (0.15 + 0.06 * len(text)) * 140 / voice.rate_wpm
         return round(seconds * SAMPLE_RATE_HZ)
+
+
+class NoVoiceNamedNobody(FakeSpeech):
+    """An engine that has every voice but 'nobody'."""
+
+    def length_samples(self, text: str, voice: VoiceSettings) -> int:
+        if voice.name == "nobody":
+            raise VoiceNotFound("no pyttsx3 voice 'nobody'")
+        return super().length_samples(text, voice)
 
 
 @pytest.fixture

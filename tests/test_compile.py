@@ -14,7 +14,7 @@ from coreg_audio.speech.voice import VoiceSettings
 from coreg_audio.timeline import Event, Timeline
 from coreg_audio.units import SAMPLE_RATE_HZ, seconds_to_samples
 
-from .conftest import FakeSpeech, script_from
+from .conftest import FakeSpeech, NoVoiceNamedNobody, script_from
 
 
 def compiled(text: str, speech: FakeSpeech | None = None) -> Timeline:
@@ -296,28 +296,21 @@ def test_a_cue_that_cannot_fit_points_at_the_cue() -> None:
     assert "but has 1.00 s before its phase ends;" in first
 
 
-class NoSuchVoice(FakeSpeech):
-    def length_samples(self, text: str, voice: VoiceSettings) -> int:
-        if voice.name == "nobody":
-            raise VoiceNotFound("the pyttsx3 engine has no voice 'nobody'")
-        return super().length_samples(text, voice)
-
-
 def test_an_unknown_voice_is_reported_where_it_is_named() -> None:
     with pytest.raises(ScriptError) as caught:
         compiled("title: T\nsteps:\n  - say: {text: Hi, voice: {name: nobody}}\n  - say: Ok\n",
-                 NoSuchVoice())
+                 NoVoiceNamedNobody())
     assert caught.value.lines() == [
-        "test.yaml:3:28: error: the pyttsx3 engine has no voice 'nobody'"]
+        "test.yaml:3:28: error: no pyttsx3 voice 'nobody'"]
 
 
 def test_an_unknown_voice_used_many_times_is_reported_once() -> None:
     with pytest.raises(ScriptError) as caught:
         compiled("title: T\nvoices:\n  low: {name: nobody}\nsteps:\n"
                  "  - say: {text: A, voice: low}\n  - say: {text: B, voice: low}\n  - say: C\n",
-                 NoSuchVoice())
+                 NoVoiceNamedNobody())
     assert caught.value.lines() == [
-        "test.yaml:3:8: error: the pyttsx3 engine has no voice 'nobody'"]
+        "test.yaml:3:8: error: no pyttsx3 voice 'nobody'"]
 
 
 def test_a_language_no_voice_speaks_is_reported_at_language() -> None:

@@ -7,12 +7,11 @@ from pathlib import Path
 import pytest
 
 from coreg_audio.compile import compile_timeline
-from coreg_audio.errors import ScriptError, UsageError, VoiceNotFound
+from coreg_audio.errors import ScriptError, UsageError
 from coreg_audio.model import Breathe, Say, Voice
 from coreg_audio.overrides import Overrides
-from coreg_audio.speech.voice import VoiceSettings
 
-from .conftest import FakeSpeech, script_from
+from .conftest import FakeSpeech, NoVoiceNamedNobody, script_from
 
 SCRIPT = """
 title: T
@@ -62,13 +61,6 @@ def test_voice_flags_replace_every_voice() -> None:
     assert {v.pitch for v in voices if v} == {None, 10}
     own = script.steps[2]
     assert isinstance(own, Say) and isinstance(own.voice, Voice) and own.voice.rate_wpm == 150
-
-
-class NoVoiceNamedNobody(FakeSpeech):
-    def length_samples(self, text: str, voice: VoiceSettings) -> int:
-        if voice.name == "nobody":
-            raise VoiceNotFound("no pyttsx3 voice 'nobody'")
-        return super().length_samples(text, voice)
 
 
 def test_an_unknown_voice_flag_is_a_usage_error() -> None:
