@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import struct
 from pathlib import Path
 
@@ -161,6 +163,16 @@ def test_a_real_practice_draws_a_png_of_sane_size(case: str, tmp_path: Path) -> 
     assert out.stat().st_size > 20_000, "a blank picture would be much smaller"
     assert timeline.title
     assert [p.name for p in tmp_path.iterdir()] == ["timeline.png"]
+
+
+def test_the_picture_is_readable_like_any_new_file(tmp_path: Path) -> None:
+    out = tmp_path / "t.svg"
+    previous = os.umask(0o022)
+    try:
+        plot_practice(load(str(CONFORMANCE / "movement.yaml")), out, timeline_of)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
 
 
 def test_svg_and_pdf_follow_the_extension(tmp_path: Path) -> None:

@@ -11,11 +11,9 @@ else pays for it.
 
 from __future__ import annotations
 
-import contextlib
+import io
 import itertools
 import math
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from .errors import UsageError
 from .model import PHASES, Breathe, Repeat, Script, Step
+from .sinks import write_file_atomically
 from .timeline import Event, Timeline
 from .units import samples_to_float_s
 
@@ -268,16 +267,9 @@ def draw(data: PlotData, out: Path) -> None:
     axes = figure.subplots(rows, 1, squeeze=False)[:, 0]
     for index, ax in enumerate(axes):
         _draw_row(_Row(ax, index * row_s, (index + 1) * row_s), data)
-    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(handle)
-    try:
-        figure.savefig(temporary, format=fmt, dpi=DPI)
-        os.replace(temporary, out)
-    except OSError as error:
-        raise UsageError(f"cannot write {out}: {error.strerror or error}") from None
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+    picture = io.BytesIO()
+    figure.savefig(picture, format=fmt, dpi=DPI)
+    write_file_atomically(out, picture.getvalue())
 
 
 @dataclass(frozen=True)
