@@ -1,13 +1,72 @@
-"""The library's front door: listing reports its progress as it goes."""
+"""The library's front door: every problem at once, and listing reports its progress."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
 
+from coreg_audio.errors import ScriptError
 from coreg_audio.library import available
-from coreg_audio.practice import list_practices
+from coreg_audio.loader import parse_script_bytes
+from coreg_audio.overrides import Overrides
+from coreg_audio.practice import checked_script, list_practices
+
+
+def problems_of(text: str, overrides: Overrides | None = None) -> list[str]:
+    body = textwrap.dedent(text).lstrip("\n").encode()
+    with pytest.raises(ScriptError) as caught:
+        checked_script(parse_script_bytes(body, Path("t.yaml"), "t.yaml"), "t", overrides)
+    return [f"{p.line}:{p.column} {p.message}" for p in caught.value.problems]
+
+
+def test_reading_and_checking_problems_come_together() -> None:
+    found = problems_of("""
+        title: T
+        voices: {soft: {pitch: 20}}
+        steps:
+          - sya: Hello
+          - say: "Hi {c}"
+          - say: {text: Hey, voice: sofft}
+          - bell: {strikes: 0}
+    """)
+    assert [line.split(" ", 1)[0] for line in found] == ["4:5", "5:14", "6:29", "7:21"]
+    assert "placeholder {c} has no value" in found[1]
+    assert "did you mean 'soft'" in found[2]
+
+
+def test_checks_do_not_lean_on_a_key_that_was_wrong() -> None:
+    found = problems_of("""
+        title: T
+        params: {a: [1, 2]}
+        voices: {soft: {pitch: 500}}
+        steps:
+          - say: "Hi {a}"
+          - say: {text: Hey, voice: soft}
+    """)
+    assert len(found) == 2, found
+    assert found[0].startswith("2:13 ") and found[1].startswith("3:24 ")
+
+
+def test_an_unknown_top_level_key_leaves_the_cross_checks_out() -> None:
+    found = problems_of("""
+        title: T
+        parms: {a: Sam}
+        steps:
+          - say: "Hi {a}"
+    """)
+    assert found == ["2:1 unknown key 'parms' in the script; did you mean 'params'?"]
+
+
+def test_overrides_count_when_a_script_with_problems_is_checked() -> None:
+    found = problems_of("""
+        title: T
+        steps:
+          - say: "Hi {c}"
+          - pause: -1
+    """, Overrides(params={"c": "Sam"}))
+    assert len(found) == 1 and found[0].startswith("4:12 "), found
 
 
 @pytest.mark.slow

@@ -26,6 +26,7 @@ from coreg_audio.model import (
     VoiceRef,
     Walk,
 )
+from coreg_audio.practice import checked_script
 from coreg_audio.reader import parse_pattern_text, read_script, suggestion
 
 from .conftest import CONFORMANCE, REPO, script_from
@@ -378,7 +379,7 @@ SEED_SCRIPTS = sorted(CONFORMANCE.glob("*.yaml")) + sorted((REPO / "scripts").gl
 
 def _read(data: bytes) -> None:
     try:
-        read_script(parse_script_bytes(data, Path("f.yaml"), "f.yaml"), "f")
+        checked_script(parse_script_bytes(data, Path("f.yaml"), "f.yaml"), "f")
     except ScriptError as error:
         assert error.problems, "a ScriptError must carry its problems"
         for problem in error.problems:

@@ -16,14 +16,14 @@ from . import speech
 from .compile import compile_timeline, spoken_requests
 from .errors import CoregError, ScriptError
 from .library import Found, available, resolve
-from .loader import read_script_file
+from .loader import Document, read_script_file
 from .model import Script
 from .overrides import Overrides
-from .reader import read_script
+from .reader import read_partial
 from .speech.voice import VoiceSettings
 from .timeline import Timeline
 from .units import samples_to_float_s
-from .validate import validate
+from .validate import check, validate
 
 if TYPE_CHECKING:
     from .speech import Speaker
@@ -39,10 +39,18 @@ def load(ref: str, overrides: Overrides | None = None) -> Script:
 
 
 def load_found(found: Found, overrides: Overrides | None = None) -> Script:
-    document = read_script_file(found.path, str(found.path))
-    script = read_script(document, found.name)
-    if overrides is not None:
+    return checked_script(read_script_file(found.path, str(found.path)), found.name, overrides)
+
+
+def checked_script(document: Document, name: str, overrides: Overrides | None = None) -> Script:
+    """The valid script ``document`` holds; a ``ScriptError`` with every problem of both stages."""
+    reading = read_partial(document, name)
+    script = reading.script
+    if script is not None and overrides is not None:
         script = overrides.apply(script)
+    if script is None or reading.problems:
+        later = check(script, reading.doubtful) if script is not None else ()
+        raise ScriptError([*reading.problems, *later])
     validate(script)
     return script
 

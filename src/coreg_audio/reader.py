@@ -83,17 +83,39 @@ class _TooLarge(Exception):
     """The node walk ran out of budget: an alias bomb or a runaway nesting."""
 
 
-def read_script(document: Document, name: str) -> Script:
-    """The model of ``document``; raises ``ScriptError`` with every problem found."""
+@dataclass(frozen=True)
+class Reading:
+    """A document read as far as it could be: the model, its problems, and what to doubt.
+
+    With problems, ``script`` (when there is one) leaves out or defaults what was
+    wrong, so later stages can still look for their own problems in the rest.
+    ``doubtful`` names the top-level keys whose values had problems (all of them
+    when a top-level key itself was wrong): checks that lean on those would
+    report mistakes the author did not make.
+    """
+
+    script: Script | None
+    problems: tuple[Problem, ...]
+    doubtful: frozenset[str]
+
+
+def read_partial(document: Document, name: str) -> Reading:
+    """Read ``document``, collecting every problem instead of stopping at the first."""
     reader = _Reader(document)
     try:
         script = reader.script(name)
     except _TooLarge as error:
         reader.problems.append(Problem(document.display_path, 1, 1, str(error)))
         script = None
-    if reader.problems or script is None:
-        raise ScriptError(reader.problems)
-    return script
+    return Reading(script, tuple(reader.problems), frozenset(reader.doubtful))
+
+
+def read_script(document: Document, name: str) -> Script:
+    """The model of ``document``; raises ``ScriptError`` with every problem found."""
+    reading = read_partial(document, name)
+    if reading.problems or reading.script is None:
+        raise ScriptError(reading.problems)
+    return reading.script
 
 
 PATTERN_SHAPE = ("write a pattern as IN-OUT, IN-HOLD-OUT or IN-HOLD-OUT-REST in seconds "
@@ -138,6 +160,7 @@ class _Reader:
     def __init__(self, document: Document) -> None:
         self.document = document
         self.problems: list[Problem] = []
+        self.doubtful: set[str] = set()
         self._visited = 0
 
     # -- plumbing --------------------------------------------------------
@@ -305,47 +328,58 @@ class _Reader:
 
     # -- top level -------------------------------------------------------
 
+    def top(self, entries: dict[str, _Entry], key: str,
+            read: Callable[[yaml.Node], T | None], default: T) -> T:
+        """A top-level value, as ``get``; a key whose value had problems becomes doubtful."""
+        before = len(self.problems)
+        value = self.get(entries, key, read, default)
+        if len(self.problems) > before:
+            self.doubtful.add(key)
+        return value
+
     def script(self, name: str) -> Script | None:
         root = self.document.root
         entries = self.mapping(root, "the script", TOP_LEVEL_KEYS, 0, required=("title", "steps"))
         if entries is None:
             return None
+        if self.problems:
+            self.doubtful.update(TOP_LEVEL_KEYS)
         d = 1
-        fmt = self.get(entries, "format", lambda n: self.integer(n, "'format'", d, 1, 1000), 1)
+        fmt = self.top(entries, "format", lambda n: self.integer(n, "'format'", d, 1, 1000), 1)
         if fmt != 1:
             self.problem(entries["format"].value,
                          f"this script is format {fmt}; coreg-audio reads format 1")
-        title = self.get(entries, "title", lambda n: self.plain_string(n, "'title'", d), "")
-        summary = self.get(entries, "summary",
+        title = self.top(entries, "title", lambda n: self.plain_string(n, "'title'", d), "")
+        summary = self.top(entries, "summary",
                            lambda n: self.plain_string(n, "'summary'", d), None)
         if summary is not None and "\n" in summary.strip():
             self.problem(entries["summary"].value, "'summary' must be one line")
-        author = self.get(entries, "author", lambda n: self.plain_string(n, "'author'", d),
+        author = self.top(entries, "author", lambda n: self.plain_string(n, "'author'", d),
                           "coreg-audio")
-        language = self.get(entries, "language", lambda n: self.language(n, d), "en")
-        params: dict[str, str] = self.get(entries, "params", lambda n: self.named(
+        language = self.top(entries, "language", lambda n: self.language(n, d), "en")
+        params: dict[str, str] = self.top(entries, "params", lambda n: self.named(
             n, "param", d, lambda v, what: self.plain_string(v, what, d + 1)), {})
-        voice = self.get(entries, "voice", lambda n: self.voice(n, "'voice'", d),
+        voice = self.top(entries, "voice", lambda n: self.voice(n, "'voice'", d),
                          Voice(loc=loc_of(root)))
-        voices: dict[str, Voice] = self.get(entries, "voices", lambda n: self.named(
+        voices: dict[str, Voice] = self.top(entries, "voices", lambda n: self.named(
             n, "voice", d, lambda v, what: self.voice(v, what, d + 1)), {})
-        ambience = self.get(entries, "ambience", lambda n: self.ambience(n, d), None)
-        tones = self.get(entries, "tones", lambda n: self.tones(n, d),
+        ambience = self.top(entries, "ambience", lambda n: self.ambience(n, d), None)
+        tones = self.top(entries, "tones", lambda n: self.tones(n, d),
                          Tones(style="glide", loc=loc_of(root)))
-        pattern = self.get(entries, "pattern", lambda n: self.pattern(n, "'pattern'", d),
+        pattern = self.top(entries, "pattern", lambda n: self.pattern(n, "'pattern'", d),
                            Pattern(Fraction(4), Fraction(0), Fraction(6), Fraction(0),
                                    loc_of(root)))
-        lead = self.get(entries, "lead", lambda n: self.number(n, "'lead'", d, 0, 600,
+        lead = self.top(entries, "lead", lambda n: self.number(n, "'lead'", d, 0, 600,
                                                                unit="s"), Fraction(1))
-        tail = self.get(entries, "tail", lambda n: self.number(n, "'tail'", d, 0, 600,
+        tail = self.top(entries, "tail", lambda n: self.number(n, "'tail'", d, 0, 600,
                                                                unit="s"), Fraction(3))
-        gap = self.get(entries, "gap", lambda n: self.number(n, "'gap'", d, 0, 600, unit="s"),
+        gap = self.top(entries, "gap", lambda n: self.number(n, "'gap'", d, 0, 600, unit="s"),
                        Fraction(1))
         steps: tuple[Step, ...] = ()
         steps_loc = loc_of(root)
         if "steps" in entries:
             steps_loc = loc_of(entries["steps"].key)
-            steps = self.steps(entries["steps"].value, "", d)
+            steps = self.top(entries, "steps", lambda n: self.steps(n, "", d), ())
         return Script(
             name=name, path=self.document.path, display_path=self.document.display_path,
             title=title, steps=steps, steps_loc=steps_loc, summary=summary, author=author,

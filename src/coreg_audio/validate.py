@@ -40,11 +40,18 @@ def validate(script: Script) -> None:
         raise ScriptError(problems)
 
 
-def check(script: Script) -> Iterator[Problem]:
+def check(script: Script, doubtful: frozenset[str] = frozenset()) -> Iterator[Problem]:
+    """Problems of a model that reading let through; ``doubtful`` top-level keys are not leaned on.
+
+    A script read with problems is checked too, so an author sees everything at
+    once, but a placeholder is not blamed while ``params`` itself is wrong.
+    """
+
     def at(loc: Loc, message: str) -> Problem:
         return Problem(script.display_path, loc.line, loc.column, message)
 
-    for text, what in spoken_texts(script.steps):
+    texts = () if "params" in doubtful else spoken_texts(script.steps)
+    for text, what in texts:
         for found in placeholder_problems(text.source, script.params):
             loc = Loc(text.loc.line, text.loc.column + found.offset) if text.verbatim else text.loc
             yield at(loc, f"in {what}: {found.message}")
@@ -53,14 +60,15 @@ def check(script: Script) -> Iterator[Problem]:
             if not any(ch.isalnum() for ch in spoken):
                 yield at(text.loc, f"{what} has nothing to speak once its placeholders are "
                          f"filled ('{spoken}')")
-    for step in walk_steps(script.steps):
+    for step in () if "voices" in doubtful else walk_steps(script.steps):
         if isinstance(step, Say) and isinstance(step.voice, VoiceRef):
             name = step.voice.name
             if name not in script.voices:
                 known = ", ".join(sorted(script.voices)) or "none are defined under 'voices:'"
                 yield at(step.voice.loc, f"step {step.path} uses voice '{name}', which is not "
                          f"defined{suggestion(name, list(script.voices))} (voices: {known})")
-    yield from _check_ambience(script)
+    if "ambience" not in doubtful:
+        yield from _check_ambience(script)
     expanded = expanded_step_count(script.steps)
     if expanded > MAX_EXPANDED_STEPS:
         yield at(script.steps_loc, f"the steps expand to {expanded:,} steps once repeated; "
