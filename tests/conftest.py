@@ -23,6 +23,9 @@ CONFORMANCE = REPO / "tests" / "conformance"
 """A copy of the shared conformance cases, so a clone alone can run them."""
 SHARED_CONFORMANCE = REPO.parent / "shared" / "conformance"
 """The shared originals, used too when this checkout sits beside them."""
+SPEC = REPO / "docs" / "spec"
+"""A copy of the shared specification, so a clone's README can link it."""
+SHARED_SPEC = REPO.parent / "shared" / "spec"
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -17,7 +17,7 @@ import pytest
 from coreg_audio.practice import load, timeline_of
 from coreg_audio.units import SAMPLE_RATE_HZ
 
-from .conftest import CONFORMANCE, SHARED_CONFORMANCE
+from .conftest import CONFORMANCE, SHARED_CONFORMANCE, SHARED_SPEC, SPEC
 
 CHECKED_KINDS = {"cue", "count", "tone", "beat", "bell", "section"}
 ONE_SAMPLE_S = 1 / SAMPLE_RATE_HZ
@@ -62,6 +62,15 @@ def test_the_copies_match_the_shared_cases() -> None:
     for shared in shared_cases:
         copy = CONFORMANCE / shared.name
         assert copy.is_file(), f"{shared.name} is not copied into tests/conformance"
+        assert copy.read_bytes() == shared.read_bytes(), f"{shared.name} differs from the shared"
+
+
+def test_the_spec_copies_match_the_shared_spec() -> None:
+    assert sorted(path.name for path in SPEC.iterdir()) == ["cli.md", "practice-format.md"]
+    shared_files = sorted(SHARED_SPEC.iterdir()) if SHARED_SPEC.is_dir() else []
+    for shared in shared_files:
+        copy = SPEC / shared.name
+        assert copy.is_file(), f"{shared.name} is not copied into docs/spec"
         assert copy.read_bytes() == shared.read_bytes(), f"{shared.name} differs from the shared"
 
 
