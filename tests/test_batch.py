@@ -262,7 +262,7 @@ def test_an_unreadable_manifest_means_rendering_again(
     (out_dir / MANIFEST_NAME).write_text("{not json")
     report = run_all(out_dir, library)
     assert statuses(report) == {"arrive": "rendered", "close": "rendered"}
-    assert json.loads((out_dir / MANIFEST_NAME).read_text())["format"] == 1
+    assert json.loads((out_dir / MANIFEST_NAME).read_text())["format"] == batch.MANIFEST_FORMAT
 
 
 @pytest.mark.slow
@@ -271,12 +271,32 @@ def test_a_practice_gone_from_the_library_takes_only_its_own_files(
     out_dir, library = copy_of(first_run, tmp_path)
     (out_dir / "notes.txt").write_text("mine")
     report = run_all(out_dir, library[:1], jobs=1)
-    assert statuses(report) == {"arrive": "rendered"}
+    assert statuses(report) == {"arrive": "renumbered"}
     assert sorted(p.name for p in report.removed) == ["close.lrc", "close.mp3", "close.vtt"]
     assert sorted(p.name for p in out_dir.iterdir()) == [
         MANIFEST_NAME, "arrive.lrc", "arrive.mp3", "arrive.vtt", "notes.txt", PLAYLIST_NAME]
     assert "close" not in (out_dir / PLAYLIST_NAME).read_text()
     assert ffprobe(out_dir / "arrive.mp3")["format"]["tags"]["track"] == "1/1"
+
+
+@pytest.mark.slow
+def test_a_practice_joining_renumbers_the_others_to_the_bytes_of_a_fresh_render(
+        first_run: tuple[Path, list[Found], BatchReport], tmp_path: Path) -> None:
+    out_dir, library = copy_of(first_run, tmp_path)
+    joined = write_library(library[0].path.parent, {"aaa-begin": PRACTICES["close"]})
+    before = snapshot(out_dir)
+    report = run_all(out_dir, joined)
+    assert statuses(report) == {"aaa-begin": "rendered", "arrive": "renumbered",
+                                "close": "renumbered"}
+    after = snapshot(out_dir)
+    for name in ("arrive.lrc", "arrive.vtt", "close.lrc", "close.vtt"):
+        assert after[name] == before[name], name
+    fresh = run_all(tmp_path / "fresh", joined, jobs=1)
+    assert set(statuses(fresh).values()) == {"rendered"}
+    for name in sorted(p.name for p in (tmp_path / "fresh").iterdir()):
+        assert (out_dir / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes(), name
+    assert_phone_ready_mp3(out_dir / "close.mp3", "Close", "3/3", "coreg-audio practices")
+    assert statuses(run_all(out_dir, joined)) == dict.fromkeys(statuses(report), "unchanged")
 
 
 # --- failures ----------------------------------------------------------------------------------
@@ -337,7 +357,7 @@ def test_the_key_changes_with_everything_that_decides_the_bytes(
     def key(**changes: object) -> str:
         options = BatchOptions(**{**OPTIONS.__dict__, **changes})  # type: ignore[arg-type]
         script = practice.load_found(found, options.overrides)
-        return track_key(found, script, options, (1, 2), "sounds", versions)  # type: ignore[arg-type]
+        return track_key(found, script, options, "sounds", versions)  # type: ignore[arg-type]
 
     base = key()
     assert key() == base
@@ -345,8 +365,7 @@ def test_the_key_changes_with_everything_that_decides_the_bytes(
     variants = [key(seed=2), key(bitrate_kbps=192), key(album="A"),
                 key(overrides=Overrides(pace="5-5")), key(overrides=Overrides(rate_wpm=120))]
     script = practice.load_found(found)
-    variants.append(track_key(found, script, OPTIONS, (1, 3), "sounds", versions))  # type: ignore[arg-type]
-    variants.append(track_key(found, script, OPTIONS, (1, 2), "other", versions))  # type: ignore[arg-type]
+    variants.append(track_key(found, script, OPTIONS, "other", versions))  # type: ignore[arg-type]
     versions.version = "espeak-ng 2"
     variants.append(key())
     versions.version = "espeak-ng 1"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import fcntl
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -37,6 +39,7 @@ from coreg_audio.sinks import (
     open_sink,
     output_format,
     quantize_int16,
+    renumber_mp3,
     write_file_atomically,
 )
 from coreg_audio.timeline import Chapter
@@ -746,6 +749,32 @@ def test_every_format_carries_its_tags_and_track_number(album_tracks: dict[str, 
         ALBUM_INFO.title, ALBUM_INFO.artist, "Abend", "3/12")
     comment = tags.get("comment") or tags.get("description")
     assert comment == ALBUM_INFO.comment
+
+
+@pytest.mark.parametrize("number", [(4, 12), (10, 100)])
+def test_renumbering_gives_the_bytes_of_a_fresh_render(album_tracks: dict[str, Path],
+                                                       tmp_path: Path,
+                                                       number: tuple[int, int]) -> None:
+    renumbered = tmp_path / "renumbered.mp3"
+    shutil.copyfile(album_tracks[".mp3"], renumbered)
+    renumber_mp3(renumbered, number)
+    fresh = tmp_path / "fresh.mp3"
+    write_all(fresh, dataclasses.replace(ALBUM_INFO, track=number), mp3_track())
+    assert renumbered.read_bytes() == fresh.read_bytes()
+    assert probe_tags(renumbered)["track"] == f"{number[0]}/{number[1]}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.mp3", "renumbered.mp3"]
+
+
+def test_renumbering_a_file_it_did_not_write_leaves_it_alone(tmp_path: Path) -> None:
+    track = tmp_path / "t.mp3"
+    for content, words in [(b"not an mp3 at all", "no plain ID3v2.3 tag"),
+                           (b"ID3\x03\x00\x00\x00\x00\x00\x0aTIT2\x00\x00\x00\x00\x00\x00",
+                            "no track number to change")]:
+        track.write_bytes(content)
+        with pytest.raises(RenderFailed, match=re.escape(words)):
+            renumber_mp3(track, (2, 3))
+        assert track.read_bytes() == content
+        assert [p.name for p in tmp_path.iterdir()] == ["t.mp3"]
 
 
 @pytest.mark.parametrize("suffix", ALBUM_FORMATS)

@@ -4,7 +4,8 @@ Tracks render side by side, one process per core. The processes are spawned,
 never forked: pyttsx3 hangs in a forked child. A manifest in the folder keeps,
 per track, a key that hashes everything deciding the track's bytes, so a
 re-run renders only what changed and otherwise costs no more than reading the
-scripts. The manifest and the playlist are written whole or not at all, like
+scripts; a track whose number alone changed (a practice joined or left) has
+just its tag rewritten. The manifest and the playlist are written whole or not at all, like
 the tracks, and the manifest is updated after every finished track, so an
 interrupted run keeps what it had done.
 """
@@ -21,7 +22,7 @@ import signal
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from types import FrameType
@@ -37,7 +38,7 @@ from .model import Script
 from .overrides import Overrides
 from .practice import Progress, load_found
 from .resources import shipped_folder
-from .sinks import check_bitrate, check_output, write_file_atomically
+from .sinks import check_bitrate, check_output, renumber_mp3, write_file_atomically
 from .timeline import clock_mm_ss
 from .units import samples_to_float_s
 from .validate import ambience_path
@@ -47,7 +48,7 @@ MANIFEST_NAME = ".coreg-audio-tracks.json"
 """Hidden, so a phone's player never lists it."""
 PLAYLIST_NAME = "playlist.m3u8"
 TRACK_SUFFIX = ".mp3"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 EXIT_INTERRUPTED = 130
 PROGRESS_STAGE = "tracks"
 _STAGE_SHARE = {"speech": (0.0, 0.1), "measure": (0.1, 0.4), "write": (0.4, 1.0)}
@@ -55,7 +56,7 @@ _STAGE_SHARE = {"speech": (0.0, 0.1), "measure": (0.1, 0.4), "write": (0.4, 1.0)
 _PROGRESS_UNITS = 1000
 _POLL_S = 0.1
 
-Status = Literal["rendered", "unchanged", "failed"]
+Status = Literal["rendered", "renumbered", "unchanged", "failed"]
 
 
 @dataclass(frozen=True)
@@ -137,22 +138,32 @@ def render_all(options: BatchOptions, progress: Progress | None = None,
         track = (number, len(library))
         try:
             script = load_found(found, options.overrides)
-            key = track_key(found, script, options, track, sounds, versions)
+            key = track_key(found, script, options, sounds, versions)
         except CoregError as error:
             outcomes[found.name] = TrackOutcome(found.name, "failed", out,
                                                 problems=tuple(error.lines()),
                                                 exit_code=error.exit_code)
             continue
         entry = manifest.current(found.name, key, out_dir)
-        if entry is not None:
-            outcomes[found.name] = TrackOutcome(found.name, "unchanged", out, entry["title"],
-                                                entry["duration_samples"])
-        else:
+        if entry is None:
             jobs.append((_Job(found, track, out, options), key))
+            continue
+        outcome = TrackOutcome(found.name, "unchanged", out, entry["title"],
+                               entry["duration_samples"])
+        if entry.get("track") != list(track):
+            try:
+                renumber_mp3(out, track)
+            except (CoregError, OSError):
+                jobs.append((_Job(found, track, out, options), key))
+                continue
+            outcome = replace(outcome, status="renumbered")
+            manifest.record(found.name, key, track, outcome, out_dir)
+            manifest.write()
+        outcomes[found.name] = outcome
     for job, key, outcome in _run(jobs, options.jobs, progress):
         outcomes[job.found.name] = outcome
         if outcome.status == "rendered":
-            manifest.record(job.found.name, key, outcome, out_dir)
+            manifest.record(job.found.name, key, job.track, outcome, out_dir)
             manifest.write()
     removed = manifest.prune({found.name for found in library}, out_dir)
     manifest.write()
@@ -239,13 +250,14 @@ def program_digest() -> str:
     return source_fingerprint(*sorted(str(path) for path in package.rglob("*.py")))
 
 
-def track_key(found: Found, script: Script, options: BatchOptions, track: tuple[int, int],
-              sounds_digest: str, versions: _EngineVersions) -> str:
-    """A hash of everything that decides the track's bytes.
+def track_key(found: Found, script: Script, options: BatchOptions, sounds_digest: str,
+              versions: _EngineVersions) -> str:
+    """A hash of everything that decides the track's bytes but its number.
 
     The script's own bytes, the command line's options, the shipped sounds and
-    an ambience file, the speech engines' versions and coreg-audio's own; the
-    track number counts too, as it is a tag in the file.
+    an ambience file, the speech engines' versions and coreg-audio's own. The
+    track number is kept beside the key: when a practice joins or leaves the
+    library, the others only need their number changed, not a new render.
     """
     ambience = ambience_path(script)
     engines = sorted({voice.engine for _, voice in spoken_requests(script)})
@@ -258,7 +270,6 @@ def track_key(found: Found, script: Script, options: BatchOptions, track: tuple[
         "seed": options.seed,
         "bitrate_kbps": options.bitrate_kbps,
         "album": options.album,
-        "track": list(track),
         "format": TRACK_SUFFIX,
         "sounds": sounds_digest,
         "ambience": _file_digest(ambience) if ambience is not None and ambience.is_file() else None,
@@ -309,10 +320,12 @@ class _Manifest:
             return None
         return entry
 
-    def record(self, name: str, key: str, outcome: TrackOutcome, out_dir: Path) -> None:
+    def record(self, name: str, key: str, track: tuple[int, int], outcome: TrackOutcome,
+               out_dir: Path) -> None:
         paths = [outcome.path, *caption_paths(outcome.path)]
         self.tracks[name] = {
-            "key": key, "title": outcome.title, "duration_samples": outcome.duration_samples,
+            "key": key, "track": list(track), "title": outcome.title,
+            "duration_samples": outcome.duration_samples,
             "files": {path.name: (out_dir / path.name).stat().st_size for path in paths},
         }
 
@@ -469,4 +482,4 @@ def _render_track(job: _Job) -> _Done:
 def describe(outcome: TrackOutcome) -> str:
     """One line for the terminal: what happened to a track."""
     length = clock_mm_ss(outcome.duration_samples)[:5] if outcome.duration_samples else ""
-    return f"{outcome.status:<9} {outcome.path.name}  {length}  {outcome.title}".rstrip()
+    return f"{outcome.status:<10} {outcome.path.name}  {length}  {outcome.title}".rstrip()

@@ -226,9 +226,10 @@ def _render_all(script: str | None, out: Path | None, out_dir: Path | None, jobs
         for line in track.problems:
             click.echo(line, err=True)
     for path in report.removed:
-        click.echo(f"removed   {path.name}")
+        click.echo(f"removed    {path.name}")
     click.echo(f"wrote {report.playlist} ({len(report.tracks)} practices: "
-               f"{report.count('rendered')} rendered, {report.count('unchanged')} unchanged, "
+               f"{report.count('rendered')} rendered, {report.count('renumbered')} renumbered, "
+               f"{report.count('unchanged')} unchanged, "
                f"{report.count('failed')} failed)")
     if report.exit_code:
         raise SystemExit(report.exit_code)

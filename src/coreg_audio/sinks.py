@@ -158,6 +158,25 @@ def id3_comment_frame(text: str) -> bytes:
     return b"COMM" + len(payload).to_bytes(4, "big") + b"\x00\x00" + payload
 
 
+def _read_id3_tag(file: IO[bytes], path: Path) -> bytes:
+    """The body of the plain ID3v2.3 tag ffmpeg writes at the start of an MP3."""
+    header = file.read(_ID3_HEADER_BYTES)
+    if len(header) < _ID3_HEADER_BYTES or header[:5] != b"ID3\x03\x00" or header[5] != 0:
+        raise RenderFailed(f"ffmpeg wrote no plain ID3v2.3 tag to {path}")
+    return file.read(sum((header[6 + i] & 0x7F) << (7 * (3 - i)) for i in range(4)))
+
+
+def _id3_frames(tag: bytes) -> list[tuple[int, int]]:
+    """Where each frame of ``tag`` starts and ends; what follows the last is padding."""
+    frames: list[tuple[int, int]] = []
+    position = 0
+    while position + _ID3_HEADER_BYTES <= len(tag) and tag[position] != 0:
+        end = position + _ID3_HEADER_BYTES + int.from_bytes(tag[position + 4 : position + 8], "big")
+        frames.append((position, end))
+        position = end
+    return frames
+
+
 def _add_to_id3_padding(path: Path, frame: bytes) -> None:
     """Write ``frame`` into the zero padding at the end of the file's ID3v2.3 tag.
 
@@ -165,18 +184,47 @@ def _add_to_id3_padding(path: Path, frame: bytes) -> None:
     stays where ffmpeg put it.
     """
     with path.open("r+b") as file:
-        header = file.read(_ID3_HEADER_BYTES)
-        if len(header) < _ID3_HEADER_BYTES or header[:5] != b"ID3\x03\x00" or header[5] != 0:
-            raise RenderFailed(f"ffmpeg wrote no plain ID3v2.3 tag to {path}")
-        tag_size = sum((header[6 + i] & 0x7F) << (7 * (3 - i)) for i in range(4))
-        tag = file.read(tag_size)
-        position = 0
-        while position + _ID3_HEADER_BYTES <= len(tag) and tag[position] != 0:
-            position += _ID3_HEADER_BYTES + int.from_bytes(tag[position + 4 : position + 8], "big")
+        tag = _read_id3_tag(file, path)
+        frames = _id3_frames(tag)
+        position = frames[-1][1] if frames else 0
         if tag[position : position + len(frame)] != bytes(len(frame)):
             raise RenderFailed(f"ffmpeg left no room for the comment in the ID3 tag of {path}")
         file.seek(_ID3_HEADER_BYTES + position)
         file.write(frame)
+
+
+def renumber_mp3(path: Path, track: tuple[int, int]) -> None:
+    """Change the track number (n/N) of an MP3 written by ``Mp3Sink``, and nothing else.
+
+    The file then equals a fresh render with that number: the tag is rebuilt
+    with the one frame changed, and the audio, chapters and cover are copied
+    byte for byte. By hand, because mutagen would reorder the tag's frames,
+    the chapters among them, and a pass through ffmpeg would move every
+    chapter by the encoder's delay. Whole or not at all, like every write.
+    """
+    payload = b"\x00" + f"{track[0]}/{track[1]}".encode("ascii") + b"\x00"
+    fd, partial = _create_partial(path)
+    try:
+        with path.open("rb") as source, os.fdopen(fd, "wb") as out:
+            tag = _read_id3_tag(source, path)
+            numbers = [(start, end) for start, end in _id3_frames(tag)
+                       if tag[start : start + 4] == b"TRCK"]
+            if len(numbers) != 1:
+                raise RenderFailed(f"{path} has no track number to change")
+            start, end = numbers[0]
+            flags = tag[start + 8 : start + 10]
+            frame = b"TRCK" + len(payload).to_bytes(4, "big") + flags + payload
+            body = tag[:start] + frame + tag[end:]
+            size = bytes((len(body) >> shift) & 0x7F for shift in (21, 14, 7, 0))
+            out.write(b"ID3\x03\x00\x00" + size + body)
+            shutil.copyfileobj(source, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    _sync_folder(path.parent)
 
 
 def flac_picture(png: bytes) -> str:
