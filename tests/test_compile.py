@@ -274,6 +274,27 @@ def test_a_count_that_does_not_fit_is_spoken_faster() -> None:
     assert six.voice is not None and six.voice.rate_wpm == 140
 
 
+def test_every_breath_phase_is_on_the_timeline_whatever_sounds_it() -> None:
+    for tones in ("glide", "chime", "none"):
+        timeline = compiled(f"""
+            title: T
+            lead: 1
+            tones: {tones}
+            steps:
+              - breathe: {{cycles: 3, pattern: 2-0-4-2, to: 4-1-8-2, guide: 1}}
+              - say: Done.
+        """)
+        assert [(b.phase, b.start_samples / SAMPLE_RATE_HZ, b.end_samples / SAMPLE_RATE_HZ,
+                 b.step, b.cycle)
+                for b in timeline.breaths] == [
+            ("inhale", 1, 3, "1", 1), ("exhale", 3, 7, "1", 1), ("rest", 7, 9, "1", 1),
+            ("inhale", 9, 12, "1", 2), ("hold", 12, 12.5, "1", 2), ("exhale", 12.5, 18.5, "1", 2),
+            ("rest", 18.5, 20.5, "1", 2),
+            ("inhale", 20.5, 24.5, "1", 3), ("hold", 24.5, 25.5, "1", 3),
+            ("exhale", 25.5, 33.5, "1", 3), ("rest", 33.5, 35.5, "1", 3)], tones
+        assert "breaths" not in timeline.to_json()
+
+
 def test_a_count_that_cannot_fit_is_an_error_naming_step_cycle_phase_and_times() -> None:
     with pytest.raises(ScriptError) as caught:
         compiled("title: T\nsteps:\n  - say: Hi\n  - breathe: {cycles: 3, pattern: 9-2, "

@@ -13,7 +13,6 @@ from coreg_audio.screen import (
     LiveScreen,
     PlainLog,
     ScreenIndex,
-    breath_phases,
     draw,
     fullness,
     pacer_line,
@@ -41,39 +40,30 @@ GLIDE = """\
     """
 
 
-def test_glide_tones_give_each_phase_exactly() -> None:
-    spans = breath_phases(timeline(GLIDE).events)
-    assert [(span.phase, span.start_samples / S, span.end_samples / S, span.cycle)
-            for span in spans] == [
-        ("inhale", 1, 5, 1), ("hold", 5, 7, 1), ("exhale", 7, 13, 1), ("rest", 13, 15, 1),
-        ("inhale", 15, 19, 2), ("hold", 19, 21, 2), ("exhale", 21, 27, 2)]
-
-
-def test_cues_alone_mark_the_phases_when_there_are_no_tones() -> None:
-    spans = breath_phases(timeline("""\
-        title: Quiet
-        lead: 1
-        tones: none
-        steps:
-          - breathe: {cycles: 3, pattern: 4-6}
-          - pause: 10
-        """).events)
-    assert [(span.phase, span.start_samples / S, span.end_samples / S) for span in spans] == [
-        ("inhale", 1, 5), ("exhale", 5, 11), ("inhale", 11, 15), ("exhale", 15, 21),
-        ("inhale", 21, 25), ("exhale", 25, 31)]
-
-
-def test_a_ramp_of_chimes_estimates_only_the_last_phase() -> None:
-    spans = breath_phases(timeline("""\
+def test_with_chimes_the_pacer_still_shows_the_rest_and_a_ramps_last_breath() -> None:
+    index = ScreenIndex(timeline("""\
         title: Chimes
         lead: 0
         tones: chime
         steps:
-          - breathe: {cycles: 3, pattern: 2-4, to: 4-8}
-        """).events)
-    assert [(span.phase, span.start_samples / S, span.end_samples / S) for span in spans] == [
-        ("inhale", 0, 2), ("exhale", 2, 6), ("inhale", 6, 9), ("exhale", 9, 15),
-        ("inhale", 15, 19), ("exhale", 19, 25)]
+          - breathe: {cycles: 2, pattern: 2-0-4-2, to: 4-0-8-2}
+        """))
+    assert index.state_at(7 * S).breath == Breath("rest", 0.0, 1.0)
+    last_exhale = index.state_at(14 * S).breath
+    assert last_exhale is not None and last_exhale.phase == "exhale"
+    assert last_exhale.left_s == 6.0
+    assert index.state_at(21 * S).breath == Breath("rest", 0.0, 1.0)
+
+
+def test_with_neither_tones_nor_cues_the_pacer_still_follows_the_breath() -> None:
+    index = ScreenIndex(timeline("""\
+        title: Quiet
+        lead: 0
+        tones: none
+        steps:
+          - breathe: {cycles: 4, pattern: 4-6, guide: 1}
+        """))
+    assert index.state_at(31 * S).breath == Breath("inhale", 0.25, 3.0)
 
 
 @pytest.mark.parametrize(("phase", "progress", "size"), [

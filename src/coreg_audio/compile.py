@@ -34,7 +34,7 @@ from .model import (
 )
 from .placeholders import fill
 from .speech.voice import DEFAULT_ENGINE, DEFAULT_RATE_WPM, MAX_SPEEDUP, VoiceSettings
-from .timeline import AmbienceBed, Chapter, Event, Timeline
+from .timeline import AmbienceBed, BreathPhase, Chapter, Event, Timeline
 from .units import SAMPLE_RATE_HZ, samples_to_seconds, seconds_to_samples
 from .validate import MAX_DURATION_S, ambience_path, clock, walk_steps
 
@@ -69,6 +69,7 @@ def compile_timeline(script: Script, speech: SpeechLengths) -> Timeline:
         events=events,
         chapters=chapters(script, events, duration_samples),
         ambience=ambience_bed(script),
+        breaths=tuple(builder.breaths),
     )
 
 
@@ -203,6 +204,7 @@ class _Builder:
     speech: SpeechLengths
     t: Fraction = field(init=False)
     events: list[Event] = field(default_factory=list)
+    breaths: list[BreathPhase] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     _fits: dict[tuple[str, VoiceSettings, int], tuple[VoiceSettings, int] | None] = field(
         default_factory=dict)
@@ -295,6 +297,9 @@ class _Builder:
                 length_s = lengths[phase]
                 if length_s == 0:
                     continue
+                self.breaths.append(BreathPhase(
+                    phase, seconds_to_samples(self.t), seconds_to_samples(self.t + length_s),
+                    step.path, cycle + 1))
                 if style != "none" and phase != "rest":
                     tone_s = length_s if style == "glide" else min(length_s, CHIME_S)
                     self.events.append(Event(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import bisect
 import math
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -23,23 +22,11 @@ from .keys import KEY_HELP
 from .timeline import Event, Timeline, clock_mm_ss
 from .units import SAMPLE_RATE_HZ
 
-BREATH_PHASES = ("inhale", "hold", "exhale", "rest")
 SIDES = ("left", "right")
 PACER_CELLS = 41
 """Width of the breath pacer in characters (odd, so it grows from one middle cell)."""
 PHASE_STYLES = {"inhale": "bold cyan", "hold": "bold yellow", "exhale": "bold green",
                 "rest": "dim"}
-
-
-@dataclass(frozen=True)
-class PhaseSpan:
-    """One breath phase of a breathe step, in track samples."""
-
-    phase: str
-    start_samples: int
-    end_samples: int
-    step: str
-    cycle: int
 
 
 @dataclass(frozen=True)
@@ -68,45 +55,6 @@ class ScreenState:
     paused: bool = False
 
 
-def breath_phases(events: Sequence[Event]) -> list[PhaseSpan]:
-    """The breath phases of a timeline, from its breathe steps' tone and cue events.
-
-    A glide tone lasts its whole phase. Where a phase has only a chime or a
-    cue, it lasts until the next phase of its step starts; the last phase of a
-    step lasts as long as the same phase did one cycle before. The gap after a
-    glide exhale, before the step's next inhale, is the rest.
-    """
-    known_ends: dict[tuple[int, str, int, str], int | None] = {}
-    for event in events:
-        if event.kind not in ("tone", "cue") or event.phase not in BREATH_PHASES:
-            continue
-        key = (event.start_samples, event.step, event.cycle or 0, event.phase)
-        if event.kind == "tone" and event.style == "glide":
-            known_ends[key] = event.end_samples
-        else:
-            known_ends.setdefault(key, None)
-    markers = sorted(known_ends.items())
-    spans: list[PhaseSpan] = []
-    for index, ((start, step, cycle, phase), end) in enumerate(markers):
-        following = markers[index + 1][0] if index + 1 < len(markers) else None
-        same_step_next = (following is not None and following[1] == step
-                          and following[2] in (cycle, cycle + 1))
-        if end is None:
-            end = following[0] if same_step_next and following is not None \
-                else start + _last_length(spans, step, phase, start)
-        spans.append(PhaseSpan(phase, start, end, step, cycle))
-        if same_step_next and following is not None and following[0] > end:
-            spans.append(PhaseSpan("rest", end, following[0], step, cycle))
-    return spans
-
-
-def _last_length(spans: list[PhaseSpan], step: str, phase: str, start: int) -> int:
-    for span in reversed(spans):
-        if span.step == step and span.phase == phase and span.end_samples <= start:
-            return span.end_samples - span.start_samples
-    return 0
-
-
 def fullness(phase: str, progress: float) -> float:
     """The pacer's size through a phase: grows on the inhale, full in the hold, shrinks out."""
     progress = min(max(progress, 0.0), 1.0)
@@ -126,7 +74,7 @@ class ScreenIndex:
         self.timeline = timeline
         self._spoken = timeline.spoken_events()
         self._spoken_starts = [event.start_samples for event in self._spoken]
-        self._phases = breath_phases(timeline.events)
+        self._phases = timeline.breaths
         self._phase_starts = [span.start_samples for span in self._phases]
         self._beats = [event for event in timeline.events
                        if event.kind == "beat" and event.phase in SIDES]
@@ -318,5 +266,5 @@ def open_view(timeline: Timeline) -> LiveScreen | PlainLog:
     return PlainLog(timeline)
 
 
-__all__ = ["Breath", "LiveScreen", "PhaseSpan", "PlainLog", "ScreenIndex", "ScreenState",
-           "breath_phases", "draw", "fullness", "open_view", "plain_line", "state_at"]
+__all__ = ["Breath", "LiveScreen", "PlainLog", "ScreenIndex", "ScreenState", "draw", "fullness",
+           "open_view", "plain_line", "state_at"]

@@ -77,6 +77,21 @@ class Chapter:
 
 
 @dataclass(frozen=True)
+class BreathPhase:
+    """One phase of a breathe step, rest included, in track samples: what a pacer follows.
+
+    Kept beside the events rather than among them: the events are the sounds
+    and words ``show --json`` lists, and a phase may have neither.
+    """
+
+    phase: str
+    start_samples: int
+    end_samples: int
+    step: str
+    cycle: int
+
+
+@dataclass(frozen=True)
 class AmbienceBed:
     """The ambience under the whole track, resolved to what the mixer needs."""
 
@@ -96,6 +111,8 @@ class Timeline:
     events: tuple[Event, ...]
     chapters: tuple[Chapter, ...]
     ambience: AmbienceBed | None = None
+    breaths: tuple[BreathPhase, ...] = ()
+    """Every phase of every breathe step, in time order."""
 
     @property
     def duration_s(self) -> float:
