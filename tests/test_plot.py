@@ -11,7 +11,7 @@ import pytest
 
 from coreg_audio.compile import compile_timeline
 from coreg_audio.errors import UsageError
-from coreg_audio.model import Breathe, Repeat
+from coreg_audio.overrides import Overrides
 from coreg_audio.plot import (
     PICTURE_FORMATS,
     breath_runs,
@@ -20,7 +20,6 @@ from coreg_audio.plot import (
     plot_data,
     plot_practice,
     row_length_s,
-    with_glide_tones,
 )
 from coreg_audio.practice import load, timeline_of
 from coreg_audio.timeline import Timeline
@@ -48,19 +47,18 @@ BREATHING = """
 
 
 def timeline_from(text: str) -> Timeline:
-    script = with_glide_tones(script_from(text))
-    return compile_timeline(script, FakeSpeech())
+    return compile_timeline(script_from(text), FakeSpeech())
 
 
-def tone_phases(timeline: Timeline) -> list[tuple[str, float, float]]:
-    return [(e.phase or "", samples_to_float_s(e.start_samples), samples_to_float_s(e.end_samples))
-            for e in timeline.events if e.kind == "tone"]
+def breath_phases(timeline: Timeline) -> list[tuple[str, float, float]]:
+    return [(b.phase, samples_to_float_s(b.start_samples), samples_to_float_s(b.end_samples))
+            for b in timeline.breaths if b.phase != "rest"]
 
 
 def test_the_curve_rises_on_inhale_stays_on_hold_and_falls_on_exhale() -> None:
     timeline = timeline_from(BREATHING)
     runs = plot_data(timeline).breath
-    phases = tone_phases(timeline)
+    phases = breath_phases(timeline)
     assert len(phases) == 2 * 3 + 2 * 2 * 2
     expected_ends = {"inhale": (0.0, 1.0), "hold": (1.0, 1.0), "exhale": (1.0, 0.0)}
     for phase, start_s, end_s in phases:
@@ -73,8 +71,8 @@ def test_the_curve_rises_on_inhale_stays_on_hold_and_falls_on_exhale() -> None:
 
 def test_a_rest_is_flat_and_empty_and_speech_ends_a_run() -> None:
     timeline = timeline_from(BREATHING)
-    runs = breath_runs(timeline.events)
-    first_exhale_end = next(end for phase, _, end in tone_phases(timeline) if phase == "exhale")
+    runs = breath_runs(timeline.breaths)
+    first_exhale_end = next(end for phase, _, end in breath_phases(timeline) if phase == "exhale")
     assert level_at(runs, first_exhale_end + 0.5) == 0.0
     assert (first_exhale_end, 0.0) in runs[0] and (first_exhale_end + 1, 0.0) in runs[0]
     assert len(runs) == 2, "the words between the two breathe steps break the curve"
@@ -119,17 +117,11 @@ def test_sections_speech_beats_and_bells_follow_the_timeline() -> None:
 
 def test_the_curve_does_not_depend_on_the_tone_style() -> None:
     script = script_from(BREATHING)
-    glided = with_glide_tones(script)
-    steps = [s for s in glided.steps if isinstance(s, Breathe)]
-    steps += [s for r in glided.steps if isinstance(r, Repeat) for s in r.steps
-              if isinstance(s, Breathe)]
-    assert [s.tone for s in steps] == ["glide", "glide"]
-    plain = compile_timeline(script, FakeSpeech())
-    assert not [e for e in plain.events if e.kind == "tone" and e.style == "glide"]
-    drawn = compile_timeline(glided, FakeSpeech())
-    assert [(e.kind, e.start_samples) for e in plain.events if e.kind != "tone"] == [
-        (e.kind, e.start_samples) for e in drawn.events if e.kind != "tone"]
-    assert plain.duration_samples == drawn.duration_samples
+    drawn = {style: plot_data(compile_timeline(Overrides(tones=style).apply(script),
+                                               FakeSpeech())).breath
+             for style in ("glide", "chime", "none")}
+    assert drawn["glide"] == drawn["chime"] == drawn["none"]
+    assert drawn["none"] == plot_data(timeline_from(BREATHING)).breath
 
 
 @pytest.mark.parametrize(("duration_s", "row_s"), [

@@ -15,14 +15,14 @@ import io
 import itertools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import UsageError
-from .model import PHASES, Breathe, Repeat, Script, Step
+from .model import PHASES, Script
 from .sinks import write_file_atomically
-from .timeline import Event, Timeline
+from .timeline import BreathPhase, Event, Timeline
 from .units import samples_to_float_s
 
 if TYPE_CHECKING:
@@ -85,36 +85,28 @@ def _s(samples: int) -> float:
     return samples_to_float_s(samples)
 
 
-def breath_runs(events: tuple[Event, ...]) -> tuple[tuple[Point, ...], ...]:
+_LEVELS = {"inhale": (0.0, 1.0), "hold": (1.0, 1.0), "exhale": (1.0, 0.0), "rest": (0.0, 0.0)}
+"""Where the curve starts and ends through each phase: empty lungs 0, full 1."""
+
+
+def breath_runs(breaths: tuple[BreathPhase, ...]) -> tuple[tuple[Point, ...], ...]:
     """The breath curve, one run of points per stretch of uninterrupted breathing.
 
-    Read from glide tone events, which span each inhale, hold and exhale exactly;
-    a rest is the flat stretch between an exhale and the next inhale of the same
-    step. A run ends where breathing stops (speech, a pause, another step).
+    A run ends where breathing stops (speech, a pause, another step).
     """
     runs: list[list[Point]] = []
-    previous: Event | None = None
-    for event in (e for e in events if e.kind == "tone" and e.phase in PHASES):
-        start_s, end_s = _s(event.start_samples), _s(event.end_samples)
-        level_from, level_to = {"inhale": (0.0, 1.0), "hold": (1.0, 1.0),
-                                "exhale": (1.0, 0.0)}.get(event.phase or "", (0.0, 0.0))
-        if previous is None or not _continues(previous, event):
+    previous_end = None
+    for breath in breaths:
+        start_s, end_s = _s(breath.start_samples), _s(breath.end_samples)
+        level_from, level_to = _LEVELS[breath.phase]
+        if breath.start_samples != previous_end:
             runs.append([])
         run = runs[-1]
         if not run or run[-1] != (start_s, level_from):
             run.append((start_s, level_from))
         run.append((end_s, level_to))
-        previous = event
+        previous_end = breath.end_samples
     return tuple(tuple(run) for run in runs)
-
-
-def _continues(previous: Event, event: Event) -> bool:
-    """Whether ``event`` carries on the breathing of ``previous`` (directly or after a rest)."""
-    if event.start_samples == previous.end_samples:
-        return True
-    same_step = event.step == previous.step and previous.cycle is not None
-    return (same_step and event.cycle is not None and previous.cycle is not None
-            and event.cycle - previous.cycle in (0, 1))
 
 
 def level_at(runs: tuple[tuple[Point, ...], ...], at_s: float) -> float:
@@ -131,7 +123,7 @@ def level_at(runs: tuple[tuple[Point, ...], ...], at_s: float) -> float:
 def plot_data(timeline: Timeline) -> PlotData:
     """The numbers the picture is drawn from; a pure function of the timeline."""
     events = timeline.events
-    runs = breath_runs(events)
+    runs = breath_runs(timeline.breaths)
 
     def on_curve(event: Event) -> Mark:
         at_s = _s(event.start_samples)
@@ -178,21 +170,6 @@ def first_words(text: str, max_chars: int) -> str:
     return " ".join(words) + "…" if words else ""
 
 
-def with_glide_tones(script: Script) -> Script:
-    """``script`` with glide tones on every breathe step, so each phase has a spanning event.
-
-    Tone style never moves anything in time, so the curve drawn from these
-    events is the breath of the script as written.
-    """
-
-    def glide(steps: tuple[Step, ...]) -> tuple[Step, ...]:
-        return tuple(replace(step, tone="glide") if isinstance(step, Breathe)
-                     else replace(step, steps=glide(step.steps)) if isinstance(step, Repeat)
-                     else step for step in steps)
-
-    return replace(script, steps=glide(script.steps), tones=replace(script.tones, style="glide"))
-
-
 def picture_format(path: Path) -> str:
     """The picture format ``path``'s extension names; a ``UsageError`` for anything else."""
     suffix = path.suffix.lower().lstrip(".")
@@ -214,7 +191,7 @@ def plot_practice(script: Script, out: Path,
     ``timeline_of`` compiles the script (with real speech lengths in use).
     """
     picture_format(out)
-    timeline = timeline_of(with_glide_tones(script))
+    timeline = timeline_of(script)
     draw(plot_data(timeline), out)
     return timeline
 
