@@ -153,7 +153,7 @@ def render_all(options: BatchOptions, progress: Progress | None = None,
         if entry.get("track") != list(track):
             try:
                 renumber_mp3(out, track)
-            except (CoregError, OSError):
+            except CoregError:
                 jobs.append((_Job(found, track, out, options), key))
                 continue
             outcome = replace(outcome, status="renumbered")

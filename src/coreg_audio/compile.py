@@ -216,9 +216,7 @@ class _Builder:
         self.voice_name_locs = voice_name_locs(self.script)
 
     def problem(self, loc: Loc, message: str) -> None:
-        problem = Problem(self.script.display_path, loc.line, loc.column, message)
-        if problem not in self.problems:
-            self.problems.append(problem)
+        self.problems.append(Problem(self.script.display_path, loc.line, loc.column, message))
 
     def length(self, text: str, voice: VoiceSettings, loc: Loc) -> int:
         """The clip's length; a voice or text the engine refuses becomes a problem.

@@ -203,9 +203,9 @@ def renumber_mp3(path: Path, track: tuple[int, int]) -> None:
     chapter by the encoder's delay. Whole or not at all, like every write.
     """
     payload = b"\x00" + f"{track[0]}/{track[1]}".encode("ascii") + b"\x00"
-    fd, partial = _create_partial(path)
-    try:
-        with path.open("rb") as source, os.fdopen(fd, "wb") as out:
+
+    def write(out: IO[bytes]) -> None:
+        with path.open("rb") as source:
             tag = _read_id3_tag(source, path)
             numbers = [(start, end) for start, end in _id3_frames(tag)
                        if tag[start : start + 4] == b"TRCK"]
@@ -218,13 +218,8 @@ def renumber_mp3(path: Path, track: tuple[int, int]) -> None:
             size = bytes((len(body) >> shift) & 0x7F for shift in (21, 14, 7, 0))
             out.write(b"ID3\x03\x00\x00" + size + body)
             shutil.copyfileobj(source, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    _sync_folder(path.parent)
+
+    _write_atomically(path, write)
 
 
 def flac_picture(png: bytes) -> str:
@@ -289,10 +284,15 @@ def check_writable(path: Path) -> None:
 
 def write_file_atomically(path: Path, data: bytes) -> None:
     """Write a small file (captions, a playlist) whole or not at all, as the sinks write tracks."""
+    _write_atomically(path, lambda file: file.write(data))
+
+
+def _write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+    """Let ``write`` fill a hidden file beside ``path``, then put it in place whole."""
     fd, partial = _create_partial(path)
     try:
         with os.fdopen(fd, "wb") as file:
-            file.write(data)
+            write(file)
             file.flush()
             os.fsync(file.fileno())
         os.replace(partial, path)
