@@ -75,8 +75,13 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, dict[str, Any
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as report_file:
         report_path = Path(report_file.name)
     began = time.perf_counter()
-    result = subprocess.run([*RUN_MEASURED, str(report_path), *command], env=env, cwd=REPO,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [*RUN_MEASURED, str(report_path), *command],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     elapsed = time.perf_counter() - began
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr}")
@@ -88,10 +93,34 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, dict[str, Any
 def encode_only_s(pcm: Path, out: Path) -> float:
     """ffmpeg alone turning the track's PCM into the same MP3 (the sink's encoder options)."""
     began = time.perf_counter()
-    subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-f",
-                    "f32le", "-ar", "44100", "-ac", "2", "-i", str(pcm), "-c:a", "libmp3lame",
-                    "-b:a", "128k", "-id3v2_version", "3", "-write_xing", "1", str(out)],
-                   check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "f32le",
+            "-ar",
+            "44100",
+            "-ac",
+            "2",
+            "-i",
+            str(pcm),
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "128k",
+            "-id3v2_version",
+            "3",
+            "-write_xing",
+            "1",
+            str(out),
+        ],
+        check=True,
+    )
     return time.perf_counter() - began
 
 
@@ -105,8 +134,11 @@ class Bench:
         self.runs = runs
         self.short = short
         self.rows: list[Row] = []
-        self.base_env = {**os.environ, "COREG_AUDIO_PATH": str(folder / "scripts"),
-                         "XDG_CONFIG_HOME": str(folder / "config")}
+        self.base_env = {
+            **os.environ,
+            "COREG_AUDIO_PATH": str(folder / "scripts"),
+            "XDG_CONFIG_HOME": str(folder / "config"),
+        }
         (folder / "scripts").mkdir()
         self.minutes = 1 if short else 20
         self.long_minutes = 3 if short else 60
@@ -118,9 +150,11 @@ class Bench:
 
     def add(self, row: Row) -> None:
         self.rows.append(row)
-        print(f"  {row.what}: {row.median:.3g} {row.unit}"
-              + (f" (x{row.ratio:.2f} of baseline)" if row.ratio is not None else ""),
-              file=sys.stderr)
+        print(
+            f"  {row.what}: {row.median:.3g} {row.unit}"
+            + (f" (x{row.ratio:.2f} of baseline)" if row.ratio is not None else ""),
+            file=sys.stderr,
+        )
 
     def render_rows(self) -> None:
         name = f"bench-{self.minutes}"
@@ -131,8 +165,21 @@ class Bench:
         wav = self.folder / f"{name}.wav"
         timed(["render", name, "-o", str(wav)], self.env(warm_cache))
         pcm = self.folder / f"{name}.f32"
-        subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", str(wav), "-f",
-                        "f32le", str(pcm)], check=True)
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-nostdin",
+                "-loglevel",
+                "error",
+                "-y",
+                "-i",
+                str(wav),
+                "-f",
+                "f32le",
+                str(pcm),
+            ],
+            check=True,
+        )
         encode = median_of(self.runs, lambda: encode_only_s(pcm, self.folder / "encoded.mp3"))
         encode_s = statistics.median(encode)
         self.add(Row("ffmpeg alone encoding the same PCM (baseline)", encode_s, "s", runs=encode))
@@ -143,8 +190,18 @@ class Bench:
             warm_runs.append(seconds)
             warm_rss.append(report["max_rss_mb"])
         warm_s = statistics.median(warm_runs)
-        self.add(Row(f"warm render, {self.minutes} min to MP3", warm_s, "s", encode_s,
-                     warm_s / encode_s, "<= 1.25 x encode", warm_s / encode_s <= 1.25, warm_runs))
+        self.add(
+            Row(
+                f"warm render, {self.minutes} min to MP3",
+                warm_s,
+                "s",
+                encode_s,
+                warm_s / encode_s,
+                "<= 1.25 x encode",
+                warm_s / encode_s <= 1.25,
+                warm_runs,
+            )
+        )
 
         cold_runs = []
         for run in range(self.runs):
@@ -153,21 +210,52 @@ class Bench:
             cold_runs.append(seconds)
             shutil.rmtree(cold_cache, ignore_errors=True)
         cold_s = statistics.median(cold_runs)
-        self.add(Row(f"cold render (empty cache), {self.minutes} min", cold_s, "s", encode_s,
-                     cold_s / encode_s, "<= 1.6 x encode", cold_s / encode_s <= 1.6, cold_runs))
+        self.add(
+            Row(
+                f"cold render (empty cache), {self.minutes} min",
+                cold_s,
+                "s",
+                encode_s,
+                cold_s / encode_s,
+                "<= 1.6 x encode",
+                cold_s / encode_s <= 1.6,
+                cold_runs,
+            )
+        )
 
         rss = statistics.median(warm_rss)
-        self.add(Row(f"peak RSS, {self.minutes} min render", rss, "MB", goal="<= 150 MB",
-                     met=rss <= 150, runs=warm_rss))
+        self.add(
+            Row(
+                f"peak RSS, {self.minutes} min render",
+                rss,
+                "MB",
+                goal="<= 150 MB",
+                met=rss <= 150,
+                runs=warm_rss,
+            )
+        )
 
         long_name = f"bench-{self.long_minutes}"
         timed(["render", long_name, "-o", str(self.folder / "long.mp3")], self.env(warm_cache))
-        long_rss = [timed(["render", long_name, "-o", str(self.folder / "long.mp3")],
-                          self.env(warm_cache))[1]["max_rss_mb"] for _ in range(self.runs)]
+        long_rss = [
+            timed(["render", long_name, "-o", str(self.folder / "long.mp3")], self.env(warm_cache))[
+                1
+            ]["max_rss_mb"]
+            for _ in range(self.runs)
+        ]
         long_median = statistics.median(long_rss)
-        self.add(Row(f"peak RSS, {self.long_minutes} min render", long_median, "MB", rss,
-                     long_median / rss, f"<= 1.15 x the {self.minutes} min figure",
-                     long_median / rss <= 1.15, long_rss))
+        self.add(
+            Row(
+                f"peak RSS, {self.long_minutes} min render",
+                long_median,
+                "MB",
+                rss,
+                long_median / rss,
+                f"<= 1.15 x the {self.minutes} min figure",
+                long_median / rss <= 1.15,
+                long_rss,
+            )
+        )
 
     def render_all_rows(self) -> None:
         """render --all over a set of practices, one process against two."""
@@ -176,14 +264,17 @@ class Bench:
         count, minutes = (2, 1) if self.short else (4, 4)
         for index in range(count):
             (library / f"batch-{index}.yaml").write_text(
-                practice_yaml(minutes).replace("ocean", ("ocean", "rain", "pink-noise",
-                                                         "brown-noise")[index % 4]))
+                practice_yaml(minutes).replace(
+                    "ocean", ("ocean", "rain", "pink-noise", "brown-noise")[index % 4]
+                )
+            )
         cache = self.folder / "cache-batch"
         names = [f"batch-{index}" for index in range(count)]
         code = textwrap.dedent("""
             import sys, time
             from pathlib import Path
-            from coreg_audio import batch, library
+            from coreg_audio.output import batch
+            from coreg_audio import library
             jobs, out = int(sys.argv[1]), Path(sys.argv[2])
             found = [library.resolve(name) for name in sys.argv[3:]]
             began = time.perf_counter()
@@ -196,8 +287,13 @@ class Bench:
 
         def run(jobs: int, round_: int) -> float:
             out = self.folder / f"tracks-{jobs}-{round_}"
-            result = subprocess.run([sys.executable, "-c", code, str(jobs), str(out), *names],
-                                    env=env, cwd=REPO, capture_output=True, text=True)
+            result = subprocess.run(
+                [sys.executable, "-c", code, str(jobs), str(out), *names],
+                env=env,
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+            )
             if result.returncode != 0:
                 raise SystemExit(f"render --all failed:\n{result.stderr}")
             shutil.rmtree(out, ignore_errors=True)
@@ -207,11 +303,24 @@ class Bench:
         serial = [run(1, r) for r in range(self.runs)]
         parallel = [run(2, r) for r in range(self.runs)]
         serial_s, parallel_s = statistics.median(serial), statistics.median(parallel)
-        self.add(Row(f"render --all, {count} practices, 1 process (baseline)", serial_s, "s",
-                     runs=serial))
+        self.add(
+            Row(
+                f"render --all, {count} practices, 1 process (baseline)", serial_s, "s", runs=serial
+            )
+        )
         share = parallel_s / serial_s
-        self.add(Row(f"render --all, {count} practices, 2 processes", parallel_s, "s", serial_s,
-                     share, "<= 0.625 x one process (1.6 x faster)", share <= 1 / 1.6, parallel))
+        self.add(
+            Row(
+                f"render --all, {count} practices, 2 processes",
+                parallel_s,
+                "s",
+                serial_s,
+                share,
+                "<= 0.625 x one process (1.6 x faster)",
+                share <= 1 / 1.6,
+                parallel,
+            )
+        )
 
     def play_rows(self) -> None:
         """Launch to first audible sample on a PulseAudio null sink, speech cached."""
@@ -229,8 +338,12 @@ class Bench:
                     launched = time.monotonic()
                     process = subprocess.Popen(
                         [sys.executable, "-m", "coreg_audio", "play", name],
-                        env={**self.env(cache), **server.env}, cwd=REPO, stdin=subprocess.DEVNULL,
-                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                        env={**self.env(cache), **server.env},
+                        cwd=REPO,
+                        stdin=subprocess.DEVNULL,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.PIPE,
+                    )
                     time.sleep(4.0)
                     process.terminate()
                     process.wait(timeout=20)
@@ -241,8 +354,16 @@ class Bench:
                     raise SystemExit("play made no sound within 4 s")
                 starts.append(float(audible[0]) / 44100)
         start_s = statistics.median(starts)
-        self.add(Row("play: first sound after launch (speech cached)", start_s, "s",
-                     goal="<= 1.0 s", met=start_s <= 1.0, runs=starts))
+        self.add(
+            Row(
+                "play: first sound after launch (speech cached)",
+                start_s,
+                "s",
+                goal="<= 1.0 s",
+                met=start_s <= 1.0,
+                runs=starts,
+            )
+        )
 
     def overlay_rows(self) -> None:
         """Mixing the 20-minute timeline: coreg-audio's mixer against pydub's overlay."""
@@ -250,7 +371,7 @@ class Bench:
             import json, sys, time
             import numpy as np
             from pydub import AudioSegment
-            from coreg_audio.mix import Mixer
+            from coreg_audio.audio.mix import Mixer
             from coreg_audio.practice import build_timeline, load
             from coreg_audio.speech import Speaker
             from coreg_audio.units import SAMPLE_RATE_HZ
@@ -282,18 +403,30 @@ class Bench:
         """)
         name = f"bench-{self.minutes}"
         sample = 8 if self.short else 30
-        result = subprocess.run([sys.executable, "-c", code, name, str(sample)],
-                                env=self.env(self.folder / "cache-warm"), cwd=REPO,
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-c", code, name, str(sample)],
+            env=self.env(self.folder / "cache-warm"),
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+        )
         if result.returncode != 0:
             raise SystemExit(f"the overlay reference failed:\n{result.stderr}")
         figures = json.loads(result.stdout.strip().splitlines()[-1])
         pydub_s = figures["per_overlay_s"] * figures["events"]
-        self.add(Row(f"coreg-audio mixer, whole {self.minutes} min timeline", figures["ours_s"],
-                     "s"))
-        self.add(Row(f"pydub overlay, same {figures['events']} events (from "
-                     f"{figures['sampled']} timed)", pydub_s, "s", figures["ours_s"],
-                     pydub_s / figures["ours_s"], "report (expect well over 20 x)"))
+        self.add(
+            Row(f"coreg-audio mixer, whole {self.minutes} min timeline", figures["ours_s"], "s")
+        )
+        self.add(
+            Row(
+                f"pydub overlay, same {figures['events']} events (from {figures['sampled']} timed)",
+                pydub_s,
+                "s",
+                figures["ours_s"],
+                pydub_s / figures["ours_s"],
+                "report (expect well over 20 x)",
+            )
+        )
 
 
 def print_table(rows: list[Row]) -> None:
@@ -308,8 +441,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--short", action="store_true", help="a quick run that proves it works")
     parser.add_argument("--runs", type=int, default=None, help="runs per figure (median)")
-    parser.add_argument("--json", type=Path, default=REPO / "benchmarks" / "results.json",
-                        help="where to write the figures")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=REPO / "benchmarks" / "results.json",
+        help="where to write the figures",
+    )
     parser.add_argument("--only", choices=("render", "all", "play", "overlay"), action="append")
     args = parser.parse_args()
     runs = args.runs or (1 if args.short else 3)
@@ -327,11 +464,22 @@ def main() -> int:
             bench.overlay_rows()
         print_table(bench.rows)
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({
-            "short": args.short, "runs": runs, "seconds": time.perf_counter() - began,
-            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                        "platform": platform.platform()},
-            "rows": [asdict(row) for row in bench.rows]}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "short": args.short,
+                    "runs": runs,
+                    "seconds": time.perf_counter() - began,
+                    "machine": {
+                        "cpus": os.cpu_count(),
+                        "python": platform.python_version(),
+                        "platform": platform.platform(),
+                    },
+                    "rows": [asdict(row) for row in bench.rows],
+                },
+                indent=2,
+            )
+        )
     failed = [row.what for row in bench.rows if row.met is False]
     return 1 if failed and not args.short else 0
 

@@ -17,11 +17,16 @@ from coreg_audio.cli import run
 def main() -> int:
     report, arguments = Path(sys.argv[1]), sys.argv[2:]
     code = run(arguments)
-    report.write_text(json.dumps({
-        "exit_code": code,
-        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "children_max_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-    }))
+    report.write_text(
+        json.dumps(
+            {
+                "exit_code": code,
+                "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "children_max_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+                / 1024,
+            }
+        )
+    )
     return code
 
 

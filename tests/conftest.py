@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from coreg_audio.errors import VoiceNotFound
-from coreg_audio.loader import parse_script_bytes
-from coreg_audio.model import Script
-from coreg_audio.reader import read_script
+from coreg_audio.format.loader import parse_script_bytes
+from coreg_audio.format.model import Script
+from coreg_audio.format.reader import read_script
 from coreg_audio.speech.voice import VoiceSettings
 from coreg_audio.units import SAMPLE_RATE_HZ
 

@@ -55,12 +55,26 @@ class PulseServer:
         """Record the sink's monitor; stopped with SIGINT, which loses nothing at the end."""
         result = Recording(path)
         parec = subprocess.Popen(
-            ["parec", "-d", f"{SINK}.monitor", "--latency-msec=10", "--file-format=wav",
-             "--rate=44100", "--channels=2", "--format=s16le", str(path)],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            [
+                "parec",
+                "-d",
+                f"{SINK}.monitor",
+                "--latency-msec=10",
+                "--file-format=wav",
+                "--rate=44100",
+                "--channels=2",
+                "--format=s16le",
+                str(path),
+            ],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         try:
-            _wait_for(lambda: path.exists() and path.stat().st_size > 44 + 4 * 4410,
-                      "parec to start recording")
+            _wait_for(
+                lambda: path.exists() and path.stat().st_size > 44 + 4 * 4410,
+                "parec to start recording",
+            )
             yield result
         finally:
             result.stopped_at = time.monotonic()
@@ -73,11 +87,14 @@ def read_wav(path: Path) -> np.ndarray:
     """16-bit stereo WAV as floats; the header's length is not trusted (parec may leave it 0)."""
     with wave.open(str(path), "rb") as file:
         assert (file.getframerate(), file.getnchannels(), file.getsampwidth()) == (
-            SAMPLE_RATE_HZ, 2, 2)
+            SAMPLE_RATE_HZ,
+            2,
+            2,
+        )
     data = path.read_bytes()
     start = data.index(b"data") + 8
     usable = (len(data) - start) // 4 * 4
-    return np.frombuffer(data[start:start + usable], dtype="<i2").reshape(-1, 2) / 32768.0
+    return np.frombuffer(data[start : start + usable], dtype="<i2").reshape(-1, 2) / 32768.0
 
 
 def _wait_for(ready: Callable[[], bool], what: str, timeout_s: float = 10.0) -> None:
@@ -105,27 +122,56 @@ def pulse_server(folder: Path) -> Iterator[PulseServer]:
     require_tools()
     runtime = folder / "runtime"
     runtime.mkdir(mode=0o700)
-    env = {**os.environ, "PULSE_RUNTIME_PATH": str(runtime),
-           "PULSE_SERVER": f"unix:{runtime}/native"}
+    env = {
+        **os.environ,
+        "PULSE_RUNTIME_PATH": str(runtime),
+        "PULSE_SERVER": f"unix:{runtime}/native",
+    }
     env.pop("PULSE_SINK", None)
     log = (folder / "pulseaudio.log").open("wb")
     server = subprocess.Popen(
-        ["pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "--system=false", "-n",
-         "--use-pid-file=no", "--log-target=stderr",
-         f"--load=module-null-sink sink_name={SINK} rate=44100 channels=2",
-         "--load=module-native-protocol-unix auth-anonymous=1"],
-        env=env, stdout=log, stderr=log)
+        [
+            "pulseaudio",
+            "--daemonize=no",
+            "--exit-idle-time=-1",
+            "--system=false",
+            "-n",
+            "--use-pid-file=no",
+            "--log-target=stderr",
+            f"--load=module-null-sink sink_name={SINK} rate=44100 channels=2",
+            "--load=module-native-protocol-unix auth-anonymous=1",
+        ],
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
     keep_running: subprocess.Popen[bytes] | None = None
     try:
-        _wait_for(lambda: server.poll() is not None or subprocess.run(
-            ["pactl", "info"], env=env, capture_output=True).returncode == 0,
-            "the PulseAudio server")
+        _wait_for(
+            lambda: (
+                server.poll() is not None
+                or subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0
+            ),
+            "the PulseAudio server",
+        )
         if server.poll() is not None:
             raise RuntimeError(f"pulseaudio exited: {(folder / 'pulseaudio.log').read_text()}")
         keep_running = subprocess.Popen(
-            ["pacat", "-d", SINK, "--raw", "--format=s16le", "--rate=44100", "--channels=2",
-             "--latency-msec=50", "/dev/zero"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "pacat",
+                "-d",
+                SINK,
+                "--raw",
+                "--format=s16le",
+                "--rate=44100",
+                "--channels=2",
+                "--latency-msec=50",
+                "/dev/zero",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         yield PulseServer(runtime, env)
     finally:
         for process in (keep_running, server):

@@ -24,8 +24,12 @@ import pytest
 from mutagen.id3 import ID3
 from PIL import Image
 
-from coreg_audio import batch, practice
-from coreg_audio.batch import (
+from coreg_audio import practice
+from coreg_audio.errors import UsageError
+from coreg_audio.format.overrides import Overrides
+from coreg_audio.library import Found
+from coreg_audio.output import batch
+from coreg_audio.output.batch import (
     MANIFEST_NAME,
     PLAYLIST_NAME,
     BatchOptions,
@@ -34,9 +38,6 @@ from coreg_audio.batch import (
     render_all,
     track_key,
 )
-from coreg_audio.errors import UsageError
-from coreg_audio.library import Found
-from coreg_audio.overrides import Overrides
 from coreg_audio.units import SAMPLE_RATE_HZ
 
 from .test_render import ebur128
@@ -64,8 +65,10 @@ PRACTICES = {
         """,
 }
 OPTIONS = BatchOptions(seed=1, bitrate_kbps=128)
-ALL_FILES = sorted([f"{name}{suffix}" for name in PRACTICES for suffix in (".lrc", ".mp3", ".vtt")]
-                   + [MANIFEST_NAME, PLAYLIST_NAME])
+ALL_FILES = sorted(
+    [f"{name}{suffix}" for name in PRACTICES for suffix in (".lrc", ".mp3", ".vtt")]
+    + [MANIFEST_NAME, PLAYLIST_NAME]
+)
 
 
 def write_library(folder: Path, practices: dict[str, str] = PRACTICES) -> list[Found]:
@@ -94,9 +97,22 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
 
 
 def ffprobe(path: Path) -> dict:
-    result = subprocess.run(["ffprobe", "-v", "error", "-show_format", "-show_chapters",
-                             "-show_streams", "-of", "json", str(path)],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-show_format",
+            "-show_chapters",
+            "-show_streams",
+            "-of",
+            "json",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(result.stdout)
 
 
@@ -124,12 +140,14 @@ def assert_phone_ready_mp3(path: Path, title: str, track: str, album: str) -> No
 def assert_captions_follow_the_timeline(lrc_path: Path, vtt_path: Path, found: Found) -> None:
     timeline = practice.timeline_of(practice.load_found(found))
     spoken = timeline.spoken_events()
-    times = re.findall(r"^\[(\d+):(\d\d\.\d\d)\]", lrc_path.read_text(encoding="utf-8"),
-                       re.MULTILINE)
+    times = re.findall(
+        r"^\[(\d+):(\d\d\.\d\d)\]", lrc_path.read_text(encoding="utf-8"), re.MULTILINE
+    )
     assert len(times) == len(spoken)
     for (minutes, seconds), event in zip(times, spoken, strict=True):
-        assert abs(int(minutes) * 60 + float(seconds) - event.start_samples / SAMPLE_RATE_HZ) \
-            <= 0.01
+        assert (
+            abs(int(minutes) * 60 + float(seconds) - event.start_samples / SAMPLE_RATE_HZ) <= 0.01
+        )
     assert vtt_path.read_text(encoding="utf-8").count(" --> ") == len(spoken)
 
 
@@ -141,8 +159,9 @@ def first_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Foun
     return root / "tracks", library, report
 
 
-def copy_of(first_run: tuple[Path, list[Found], BatchReport],
-            tmp_path: Path) -> tuple[Path, list[Found]]:
+def copy_of(
+    first_run: tuple[Path, list[Found], BatchReport], tmp_path: Path
+) -> tuple[Path, list[Found]]:
     """A folder and library of one's own to change; file sizes (all the manifest checks) kept."""
     out_dir, library, _ = first_run
     shutil.copytree(out_dir, tmp_path / "tracks")
@@ -155,7 +174,8 @@ def copy_of(first_run: tuple[Path, list[Found], BatchReport],
 
 @pytest.mark.slow
 def test_every_practice_gets_a_track_captions_and_a_playlist_entry(
-        first_run: tuple[Path, list[Found], BatchReport]) -> None:
+    first_run: tuple[Path, list[Found], BatchReport],
+) -> None:
     out_dir, library, report = first_run
     assert statuses(report) == {"arrive": "rendered", "close": "rendered"}
     assert report.exit_code == 0 and report.removed == ()
@@ -164,20 +184,24 @@ def test_every_practice_gets_a_track_captions_and_a_playlist_entry(
     assert (out_dir / PLAYLIST_NAME).read_text(encoding="utf-8") == (
         "#EXTM3U\n"
         f"#EXTINF:{round(durations[0] / SAMPLE_RATE_HZ)},Arrive & settle\narrive.mp3\n"
-        f"#EXTINF:{round(durations[1] / SAMPLE_RATE_HZ)},Close\nclose.mp3\n")
+        f"#EXTINF:{round(durations[1] / SAMPLE_RATE_HZ)},Close\nclose.mp3\n"
+    )
     for number, found in enumerate(library, start=1):
         mp3 = out_dir / f"{found.name}.mp3"
         title = report.tracks[number - 1].title
         assert_phone_ready_mp3(mp3, title, f"{number}/2", "coreg-audio practices")
         assert float(ffprobe(mp3)["format"]["duration"]) == pytest.approx(
-            durations[number - 1] / SAMPLE_RATE_HZ, abs=0.05)
-        assert_captions_follow_the_timeline(out_dir / f"{found.name}.lrc",
-                                            out_dir / f"{found.name}.vtt", found)
+            durations[number - 1] / SAMPLE_RATE_HZ, abs=0.05
+        )
+        assert_captions_follow_the_timeline(
+            out_dir / f"{found.name}.lrc", out_dir / f"{found.name}.vtt", found
+        )
 
 
 @pytest.mark.slow
 def test_one_process_or_two_make_the_same_bytes(
-        first_run: tuple[Path, list[Found], BatchReport], tmp_path: Path) -> None:
+    first_run: tuple[Path, list[Found], BatchReport], tmp_path: Path
+) -> None:
     out_dir, library, _ = first_run
     report = run_all(tmp_path, library, jobs=1)
     assert statuses(report) == {"arrive": "rendered", "close": "rendered"}
@@ -187,11 +211,15 @@ def test_one_process_or_two_make_the_same_bytes(
 
 @pytest.mark.slow
 def test_progress_is_one_bar_that_ends_full(
-        first_run: tuple[Path, list[Found], BatchReport], tmp_path: Path) -> None:
+    first_run: tuple[Path, list[Found], BatchReport], tmp_path: Path
+) -> None:
     _, library, _ = first_run
     calls: list[tuple[str, int, int]] = []
-    render_all(BatchOptions(seed=1, bitrate_kbps=128, out_dir=tmp_path, jobs=2),
-               lambda stage, done, total: calls.append((stage, done, total)), library)
+    render_all(
+        BatchOptions(seed=1, bitrate_kbps=128, out_dir=tmp_path, jobs=2),
+        lambda stage, done, total: calls.append((stage, done, total)),
+        library,
+    )
     assert {stage for stage, _, _ in calls} == {"tracks"}
     assert {total for _, _, total in calls} == {2000}
     done = [done for _, done, _ in calls]
@@ -202,24 +230,26 @@ def test_progress_is_one_bar_that_ends_full(
 
 
 def test_an_unchanged_rerun_renders_and_writes_nothing(
-        first_run: tuple[Path, list[Found], BatchReport]) -> None:
+    first_run: tuple[Path, list[Found], BatchReport],
+) -> None:
     out_dir, library, first = first_run
     before = snapshot(out_dir)
     report = run_all(out_dir, library, jobs=2)
     assert statuses(report) == {"arrive": "unchanged", "close": "unchanged"}
     assert [t.title for t in report.tracks] == [t.title for t in first.tracks]
-    assert [t.duration_samples for t in report.tracks] == [
-        t.duration_samples for t in first.tracks]
+    assert [t.duration_samples for t in report.tracks] == [t.duration_samples for t in first.tracks]
     assert snapshot(out_dir) == before
 
 
 @pytest.mark.slow
 def test_editing_one_script_renders_only_that_one(
-        first_run: tuple[Path, list[Found], BatchReport], tmp_path: Path) -> None:
+    first_run: tuple[Path, list[Found], BatchReport], tmp_path: Path
+) -> None:
     out_dir, library = copy_of(first_run, tmp_path)
     script = library[1].path
-    script.write_text(script.read_text().replace("title: Close\n",
-                                                 "title: Close\nsummary: Goodbye for now.\n"))
+    script.write_text(
+        script.read_text().replace("title: Close\n", "title: Close\nsummary: Goodbye for now.\n")
+    )
     before = snapshot(out_dir)
     report = run_all(out_dir, library)
     assert statuses(report) == {"arrive": "unchanged", "close": "rendered"}
@@ -233,7 +263,8 @@ def test_editing_one_script_renders_only_that_one(
 
 @pytest.mark.slow
 def test_a_deleted_track_file_is_rendered_again(
-        first_run: tuple[Path, list[Found], BatchReport], tmp_path: Path) -> None:
+    first_run: tuple[Path, list[Found], BatchReport], tmp_path: Path
+) -> None:
     out_dir, library = copy_of(first_run, tmp_path)
     (out_dir / "arrive.mp3").unlink()
     (out_dir / "close.vtt").write_text("WEBVTT\n")
@@ -246,7 +277,8 @@ def test_a_deleted_track_file_is_rendered_again(
 
 @pytest.mark.slow
 def test_new_options_render_everything_again(
-        first_run: tuple[Path, list[Found], BatchReport], tmp_path: Path) -> None:
+    first_run: tuple[Path, list[Found], BatchReport], tmp_path: Path
+) -> None:
     out_dir, library = copy_of(first_run, tmp_path)
     report = run_all(out_dir, library, album="Evening", overrides=Overrides(pace="5-5"))
     assert statuses(report) == {"arrive": "rendered", "close": "rendered"}
@@ -257,7 +289,8 @@ def test_new_options_render_everything_again(
 
 @pytest.mark.slow
 def test_an_unreadable_manifest_means_rendering_again(
-        first_run: tuple[Path, list[Found], BatchReport], tmp_path: Path) -> None:
+    first_run: tuple[Path, list[Found], BatchReport], tmp_path: Path
+) -> None:
     out_dir, library = copy_of(first_run, tmp_path)
     (out_dir / MANIFEST_NAME).write_text("{not json")
     report = run_all(out_dir, library)
@@ -267,27 +300,38 @@ def test_an_unreadable_manifest_means_rendering_again(
 
 @pytest.mark.slow
 def test_a_practice_gone_from_the_library_takes_only_its_own_files(
-        first_run: tuple[Path, list[Found], BatchReport], tmp_path: Path) -> None:
+    first_run: tuple[Path, list[Found], BatchReport], tmp_path: Path
+) -> None:
     out_dir, library = copy_of(first_run, tmp_path)
     (out_dir / "notes.txt").write_text("mine")
     report = run_all(out_dir, library[:1], jobs=1)
     assert statuses(report) == {"arrive": "renumbered"}
     assert sorted(p.name for p in report.removed) == ["close.lrc", "close.mp3", "close.vtt"]
     assert sorted(p.name for p in out_dir.iterdir()) == [
-        MANIFEST_NAME, "arrive.lrc", "arrive.mp3", "arrive.vtt", "notes.txt", PLAYLIST_NAME]
+        MANIFEST_NAME,
+        "arrive.lrc",
+        "arrive.mp3",
+        "arrive.vtt",
+        "notes.txt",
+        PLAYLIST_NAME,
+    ]
     assert "close" not in (out_dir / PLAYLIST_NAME).read_text()
     assert ffprobe(out_dir / "arrive.mp3")["format"]["tags"]["track"] == "1/1"
 
 
 @pytest.mark.slow
 def test_a_practice_joining_renumbers_the_others_to_the_bytes_of_a_fresh_render(
-        first_run: tuple[Path, list[Found], BatchReport], tmp_path: Path) -> None:
+    first_run: tuple[Path, list[Found], BatchReport], tmp_path: Path
+) -> None:
     out_dir, library = copy_of(first_run, tmp_path)
     joined = write_library(library[0].path.parent, {"aaa-begin": PRACTICES["close"]})
     before = snapshot(out_dir)
     report = run_all(out_dir, joined)
-    assert statuses(report) == {"aaa-begin": "rendered", "arrive": "renumbered",
-                                "close": "renumbered"}
+    assert statuses(report) == {
+        "aaa-begin": "rendered",
+        "arrive": "renumbered",
+        "close": "renumbered",
+    }
     after = snapshot(out_dir)
     for name in ("arrive.lrc", "arrive.vtt", "close.lrc", "close.vtt"):
         assert after[name] == before[name], name
@@ -311,14 +355,19 @@ def test_invalid_scripts_are_reported_and_the_rest_still_render(tmp_path: Path) 
     }
     library = write_library(tmp_path / "library", broken)
     report = run_all(tmp_path / "tracks", library, jobs=2)
-    assert statuses(report) == {"arrive": "rendered", "bad-key": "failed", "close": "rendered",
-                                "no-voice": "failed"}
+    assert statuses(report) == {
+        "arrive": "rendered",
+        "bad-key": "failed",
+        "close": "rendered",
+        "no-voice": "failed",
+    }
     assert report.exit_code == 1
     failed = {track.name: track for track in report.tracks if track.status == "failed"}
     (line,) = failed["bad-key"].problems
     assert re.fullmatch(r".*bad-key\.yaml:3:5: error: .*'sya'.*", line)
-    assert all(re.match(r".*no-voice\.yaml:\d+:\d+: error: ", p)
-               for p in failed["no-voice"].problems)
+    assert all(
+        re.match(r".*no-voice\.yaml:\d+:\d+: error: ", p) for p in failed["no-voice"].problems
+    )
     assert failed["no-voice"].problems
     playlist = (tmp_path / "tracks" / PLAYLIST_NAME).read_text()
     assert playlist.count("#EXTINF") == 2 and "bad-key" not in playlist
@@ -340,7 +389,8 @@ def test_a_bad_flag_or_folder_stops_before_any_work(tmp_path: Path) -> None:
 
 
 def test_the_key_changes_with_everything_that_decides_the_bytes(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "rain.wav").write_bytes(b"RIFF one")
     script_path = tmp_path / "p.yaml"
     script_path.write_text("title: P\nambience: {sound: rain.wav}\nsteps:\n  - say: Hi.\n")
@@ -362,8 +412,13 @@ def test_the_key_changes_with_everything_that_decides_the_bytes(
     base = key()
     assert key() == base
     assert key(out_dir=tmp_path / "elsewhere", jobs=1) == base
-    variants = [key(seed=2), key(bitrate_kbps=192), key(album="A"),
-                key(overrides=Overrides(pace="5-5")), key(overrides=Overrides(rate_wpm=120))]
+    variants = [
+        key(seed=2),
+        key(bitrate_kbps=192),
+        key(album="A"),
+        key(overrides=Overrides(pace="5-5")),
+        key(overrides=Overrides(rate_wpm=120)),
+    ]
     script = practice.load_found(found)
     variants.append(track_key(found, script, OPTIONS, "other", versions))  # type: ignore[arg-type]
     versions.version = "espeak-ng 2"
@@ -381,18 +436,26 @@ def test_the_key_changes_with_everything_that_decides_the_bytes(
 
 
 def test_m3u8_lists_tracks_by_relative_path_with_one_line_titles() -> None:
-    tracks = [batch.TrackOutcome("a", "rendered", Path("/x/a.mp3"), "Two\nlines", 44100 * 61 + 1),
-              batch.TrackOutcome("b", "unchanged", Path("/x/b.mp3"), "", 22050)]
+    tracks = [
+        batch.TrackOutcome("a", "rendered", Path("/x/a.mp3"), "Two\nlines", 44100 * 61 + 1),
+        batch.TrackOutcome("b", "unchanged", Path("/x/b.mp3"), "", 22050),
+    ]
     assert m3u8(tracks) == "#EXTM3U\n#EXTINF:61,Two lines\na.mp3\n#EXTINF:0,b\nb.mp3\n"
 
 
 # --- through the command line ------------------------------------------------------------------
 
 
-def coreg(*args: str, env: dict[str, str],
-          timeout: float = 1800) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "coreg_audio", *args], capture_output=True,
-                          text=True, env=env, timeout=timeout)
+def coreg(
+    *args: str, env: dict[str, str], timeout: float = 1800
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "coreg_audio", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture
@@ -404,8 +467,9 @@ def builtin_only(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_render_all_fills_a_folder_for_the_phone(tmp_path: Path,
-                                                 builtin_only: dict[str, str]) -> None:
+def test_render_all_fills_a_folder_for_the_phone(
+    tmp_path: Path, builtin_only: dict[str, str]
+) -> None:
     """The issue's acceptance check, over whatever the built-in library holds today."""
     listed = json.loads(coreg("list", "--json", env=builtin_only).stdout)
     names = [row["name"] for row in listed]
@@ -421,15 +485,13 @@ def test_render_all_fills_a_folder_for_the_phone(tmp_path: Path,
     assert [line.split(",", 1)[1] for line in playlist[1::2]] == [row["title"] for row in listed]
     for number, row in enumerate(listed, start=1):
         mp3 = out_dir / f"{row['name']}.mp3"
-        assert_phone_ready_mp3(mp3, row["title"], f"{number}/{len(names)}",
-                               "coreg-audio practices")
+        assert_phone_ready_mp3(mp3, row["title"], f"{number}/{len(names)}", "coreg-audio practices")
         assert playlist[2 * number - 1].startswith(f"#EXTINF:{round(row['duration'])},")
         integrated, peak = ebur128(mp3)
         assert -17.0 <= integrated <= -15.0, (row["name"], integrated)
         assert peak <= -1.0, (row["name"], peak)
         found = Found(row["name"], Path(row["path"]), row["origin"])
-        assert_captions_follow_the_timeline(mp3.with_suffix(".lrc"), mp3.with_suffix(".vtt"),
-                                            found)
+        assert_captions_follow_the_timeline(mp3.with_suffix(".lrc"), mp3.with_suffix(".vtt"), found)
 
     before = snapshot(out_dir)
     again = coreg("render", "--all", "--out-dir", str(out_dir), env=builtin_only)
@@ -440,15 +502,29 @@ def test_render_all_fills_a_folder_for_the_phone(tmp_path: Path,
 
 @pytest.mark.slow
 def test_ctrl_c_stops_every_process_and_leaves_nothing_half_written(
-        tmp_path: Path, builtin_only: dict[str, str]) -> None:
+    tmp_path: Path, builtin_only: dict[str, str]
+) -> None:
     long_tones = "title: Long\nambience: pink-noise\nsteps:\n  - breathe: {cycles: 30, guide: 0}\n"
     first = write_library(tmp_path / "first", {"0-long-a": long_tones, "0-long-b": long_tones})
     out_dir = tmp_path / "phone"
-    process = subprocess.Popen([sys.executable, "-m", "coreg_audio", "render", "--all",
-                                "--out-dir", str(out_dir), "--jobs", "2"],
-                               env={**builtin_only, "COREG_AUDIO_PATH": str(first[0].path.parent)},
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, start_new_session=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "coreg_audio",
+            "render",
+            "--all",
+            "--out-dir",
+            str(out_dir),
+            "--jobs",
+            "2",
+        ],
+        env={**builtin_only, "COREG_AUDIO_PATH": str(first[0].path.parent)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     partial = wait_for(lambda: [p for p in out_dir.glob(".*.partial-*")], timeout_s=120)
     assert partial, "no track was being written"
     os.killpg(process.pid, signal.SIGINT)

@@ -15,14 +15,28 @@ from .conftest import REPO
 @pytest.mark.slow
 def test_the_short_benchmark_prints_every_row_and_writes_json(tmp_path: Path) -> None:
     results = tmp_path / "results.json"
-    done = subprocess.run([sys.executable, "-m", "benchmarks.bench", "--short", "--json",
-                           str(results)], cwd=REPO, capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench", "--short", "--json", str(results)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     rows = json.loads(results.read_text())["rows"]
     names = " | ".join(row["what"] for row in rows)
-    for expected in ("ffmpeg alone encoding", "warm render", "cold render", "peak RSS, 1 min",
-                     "peak RSS, 3 min", "render --all", "2 processes", "play: first sound",
-                     "coreg-audio mixer", "pydub overlay"):
+    for expected in (
+        "ffmpeg alone encoding",
+        "warm render",
+        "cold render",
+        "peak RSS, 1 min",
+        "peak RSS, 3 min",
+        "render --all",
+        "2 processes",
+        "play: first sound",
+        "coreg-audio mixer",
+        "pydub overlay",
+    ):
         assert expected in names, expected
     for row in rows:
         assert row["median"] > 0, row

@@ -7,10 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from coreg_audio.captions import caption_paths, lrc, lrc_time, vtt_time, webvtt, write_captions
-from coreg_audio.compile import compile_timeline
+from coreg_audio.output.captions import (
+    caption_paths,
+    lrc,
+    lrc_time,
+    vtt_time,
+    webvtt,
+    write_captions,
+)
 from coreg_audio.speech.voice import VoiceSettings
-from coreg_audio.timeline import Chapter, Event, Timeline
+from coreg_audio.timeline.compile import compile_timeline
+from coreg_audio.timeline.events import Chapter, Event, Timeline
 from coreg_audio.units import SAMPLE_RATE_HZ
 
 from .conftest import FakeSpeech, script_from
@@ -30,8 +37,14 @@ steps:
 
 
 def timeline_of(events: tuple[Event, ...], duration_samples: int = 60 * SR) -> Timeline:
-    return Timeline(title="T", author="", summary=None, duration_samples=duration_samples,
-                    events=events, chapters=(Chapter("All", 0, duration_samples),))
+    return Timeline(
+        title="T",
+        author="",
+        summary=None,
+        duration_samples=duration_samples,
+        events=events,
+        chapters=(Chapter("All", 0, duration_samples),),
+    )
 
 
 def counting_timeline() -> Timeline:
@@ -40,14 +53,22 @@ def counting_timeline() -> Timeline:
 
 def srt_of(path: Path) -> list[tuple[float, float, str]]:
     """Cues as ffmpeg's own LRC or WebVTT reader parses them: (start_s, end_s, text)."""
-    result = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "srt", "-"],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "srt", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     cues = []
     for block in result.stdout.strip().split("\n\n"):
         _, times, *text = block.splitlines()
-        start, end = (sum(float(part) * 60 ** (2 - i) for i, part in
-                          enumerate(stamp.replace(",", ".").split(":")))
-                      for stamp in times.split(" --> "))
+        start, end = (
+            sum(
+                float(part) * 60 ** (2 - i)
+                for i, part in enumerate(stamp.replace(",", ".").split(":"))
+            )
+            for stamp in times.split(" --> ")
+        )
         cues.append((start, end, "\n".join(text)))
     return cues
 
@@ -71,12 +92,16 @@ def test_vtt_time_has_hours_and_milliseconds() -> None:
 def test_lrc_has_one_line_per_spoken_item_at_its_start() -> None:
     timeline = counting_timeline()
     lines = lrc(timeline).splitlines()
-    assert lines[:3] == ["[ti:Counting <together> & slowly]", "[ar:Sam --> Alex]",
-                         f"[length:00:{round(timeline.duration_s):02d}]"]
+    assert lines[:3] == [
+        "[ti:Counting <together> & slowly]",
+        "[ar:Sam --> Alex]",
+        f"[length:00:{round(timeline.duration_s):02d}]",
+    ]
     spoken = timeline.spoken_events()
     assert [event.kind for event in spoken].count("count") == 2 * (3 + 5)
-    assert lines[3:] == [f"{lrc_time(e.start_samples)}{' '.join((e.text or '').split())}"
-                         for e in spoken]
+    assert lines[3:] == [
+        f"{lrc_time(e.start_samples)}{' '.join((e.text or '').split())}" for e in spoken
+    ]
     assert lines[3] == "[00:00.50]Hello. Sit down."
     assert lines[-1].endswith("]A < B & C --> D")
 
@@ -107,8 +132,11 @@ def test_write_captions_puts_both_files_beside_the_track(tmp_path: Path) -> None
     track = tmp_path / "practice.mp3"
     (tmp_path / "practice.lrc").write_text("old")
     timeline = counting_timeline()
-    assert write_captions(timeline, track) == caption_paths(track) == (
-        tmp_path / "practice.lrc", tmp_path / "practice.vtt")
+    assert (
+        write_captions(timeline, track)
+        == caption_paths(track)
+        == (tmp_path / "practice.lrc", tmp_path / "practice.vtt")
+    )
     assert (tmp_path / "practice.lrc").read_text(encoding="utf-8") == lrc(timeline)
     assert (tmp_path / "practice.vtt").read_text(encoding="utf-8") == webvtt(timeline)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["practice.lrc", "practice.vtt"]
@@ -119,8 +147,7 @@ def test_ffmpeg_reads_the_captions_as_written(tmp_path: Path) -> None:
     lrc_path, vtt_path = write_captions(timeline, tmp_path / "c.mp3")
     spoken = timeline.spoken_events()
     from_vtt = srt_of(vtt_path)
-    assert [text for _, _, text in from_vtt] == [
-        " ".join((e.text or "").split()) for e in spoken]
+    assert [text for _, _, text in from_vtt] == [" ".join((e.text or "").split()) for e in spoken]
     for (start_s, end_s, _), event in zip(from_vtt, spoken, strict=True):
         assert start_s == pytest.approx(event.start_samples / SR, abs=0.0006)
         assert end_s == pytest.approx(event.end_samples / SR, abs=0.0006)

@@ -23,9 +23,11 @@ MALFORMED = {
     "list.yaml": b"- say: hi\n",
     "binary.yaml": b"title: T\n\xff\xfe\x00steps: []\n",
     "syntax.yaml": b"title: [T\nsteps:\n",
-    "bomb.yaml": b"title: T\nsteps:\n  - &a0 {pause: 1}\n" + b"".join(
-        f"  - &a{i} {{repeat: {{times: 1, steps: [*a{i-1}, *a{i-1}, *a{i-1}]}}}}\n".encode()
-        for i in range(1, 30)),
+    "bomb.yaml": b"title: T\nsteps:\n  - &a0 {pause: 1}\n"
+    + b"".join(
+        f"  - &a{i} {{repeat: {{times: 1, steps: [*a{i - 1}, *a{i - 1}, *a{i - 1}]}}}}\n".encode()
+        for i in range(1, 30)
+    ),
     "absurd.yaml": b"title: T\nsteps:\n  - pause: 1e99999999\n  - breathe: {cycles: -5}\n",
     "long.yaml": b"title: T\nsteps:\n  - repeat: {times: 1000, steps: [{pause: 3600}]}\n",
     "deep.yaml": b"[" * 3000,
@@ -33,11 +35,17 @@ MALFORMED = {
 }
 
 
-def run(*args: str, cwd: Path | None = None, timeout: float = 120,
-        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "coreg_audio", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+def run(
+    *args: str, cwd: Path | None = None, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "coreg_audio", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 PYTHON_EXCEPTION = re.compile(r"^[\w.]*[a-z](Error|Exception|Interrupt)\b", re.MULTILINE)
@@ -126,33 +134,41 @@ def test_show_by_name_and_unknown_name() -> None:
     assert "Sam, notice your own breath first." in result.stdout
     unknown = run("show", "breath-snyc")
     assert unknown.returncode == 2
-    assert unknown.stderr.strip() == ("error: no practice named 'breath-snyc'; did you mean "
-                                      "'breath-sync'? (coreg-audio list shows them all)")
+    assert unknown.stderr.strip() == (
+        "error: no practice named 'breath-snyc'; did you mean "
+        "'breath-sync'? (coreg-audio list shows them all)"
+    )
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    (("show", "breath-sync", "--pace", "fast"), "--pace fast: not a pattern"),
-    (("show", "breath-sync", "--set", "novalue"), "--set takes NAME=VALUE"),
-    (("show", "breath-sync", "--rate", "12"), "--rate must be from 80 to 300"),
-    (("show", "breath-sync", "--tones", "bells"), "Invalid value for '--tones'"),
-    (("render", "breath-sync", "-o", "x.ogg"), ".ogg"),
-    (("render", "breath-sync", "--bitrate", "100"), "100"),
-    (("render", "breath-sync", "-o", "/no/such/folder/x.mp3"), "/no/such/folder"),
-    (("frobnicate",), "No such command"),
-    (("show", "breath-sync", "--plot", "x.gif"), "must end in .png"),
-    (("show", "breath-sync", "--plot", "x.png", "--json"), "use one at a time"),
-    (("new", "../escape"), "cannot be a practice name"),
-    (("new", "two words"), "cannot be a practice name"),
-    (("render", "--all", "breath-sync"), "not both"),
-    (("render",), "render needs a SCRIPT"),
-    (("render", "--all", "-o", "x.mp3"), "-o is for one SCRIPT"),
-    (("render", "breath-sync", "--out-dir", "tracks"), "go with --all"),
-    (("render", "--all", "--jobs", "0"), "--jobs"),
-    (("render", "--all", "--pace", "fast"), "--pace fast: not a pattern"),
-    (("render", "--all", "--bitrate", "100"), "100"),
-    (("render", "breath-sync", "-o", "x.m4a", "--bitrate", "96"), "128 or more"),
-    (("render", "breath-sync", "--voice", "nobody"), "--voice nobody: no pyttsx3 voice 'nobody'"),
-])
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("show", "breath-sync", "--pace", "fast"), "--pace fast: not a pattern"),
+        (("show", "breath-sync", "--set", "novalue"), "--set takes NAME=VALUE"),
+        (("show", "breath-sync", "--rate", "12"), "--rate must be from 80 to 300"),
+        (("show", "breath-sync", "--tones", "bells"), "Invalid value for '--tones'"),
+        (("render", "breath-sync", "-o", "x.ogg"), ".ogg"),
+        (("render", "breath-sync", "--bitrate", "100"), "100"),
+        (("render", "breath-sync", "-o", "/no/such/folder/x.mp3"), "/no/such/folder"),
+        (("frobnicate",), "No such command"),
+        (("show", "breath-sync", "--plot", "x.gif"), "must end in .png"),
+        (("show", "breath-sync", "--plot", "x.png", "--json"), "use one at a time"),
+        (("new", "../escape"), "cannot be a practice name"),
+        (("new", "two words"), "cannot be a practice name"),
+        (("render", "--all", "breath-sync"), "not both"),
+        (("render",), "render needs a SCRIPT"),
+        (("render", "--all", "-o", "x.mp3"), "-o is for one SCRIPT"),
+        (("render", "breath-sync", "--out-dir", "tracks"), "go with --all"),
+        (("render", "--all", "--jobs", "0"), "--jobs"),
+        (("render", "--all", "--pace", "fast"), "--pace fast: not a pattern"),
+        (("render", "--all", "--bitrate", "100"), "100"),
+        (("render", "breath-sync", "-o", "x.m4a", "--bitrate", "96"), "128 or more"),
+        (
+            ("render", "breath-sync", "--voice", "nobody"),
+            "--voice nobody: no pyttsx3 voice 'nobody'",
+        ),
+    ],
+)
 def test_bad_command_lines_exit_2(tmp_path: Path, args: tuple[str, ...], words: str) -> None:
     result = run(*args, cwd=tmp_path)
     assert result.returncode == 2, (result.stdout, result.stderr)
@@ -173,16 +189,25 @@ def test_list_shows_the_builtin_practice() -> None:
 
 # -- the practice library and the author's kit (issue 4) ----------------------------------
 
-THE_EIGHT = ["arriving", "breath-sync", "breathing-touch", "holding-space", "mirroring",
-             "rock-together", "steady-together", "walk-together"]
+THE_EIGHT = [
+    "arriving",
+    "breath-sync",
+    "breathing-touch",
+    "holding-space",
+    "mirroring",
+    "rock-together",
+    "steady-together",
+    "walk-together",
+]
 
 
 @pytest.mark.slow
 def test_list_json_and_table_show_every_practice(tmp_path: Path) -> None:
     mine = tmp_path / "mine"
     mine.mkdir()
-    (mine / "zz-evening.yaml").write_text("title: Evening\nsteps:\n  - section: A\n"
-                                          "  - pause: 2\n  - section: B\n  - pause: 2\n")
+    (mine / "zz-evening.yaml").write_text(
+        "title: Evening\nsteps:\n  - section: A\n  - pause: 2\n  - section: B\n  - pause: 2\n"
+    )
     env = {"COREG_AUDIO_PATH": str(mine), "XDG_CONFIG_HOME": str(tmp_path / "config")}
     result = run("list", "--json", env=env, timeout=900)
     assert result.returncode == 0, result.stderr
@@ -246,29 +271,40 @@ def test_voices_lists_engine_voices() -> None:
 @pytest.mark.slow
 def test_render_wav_and_keep_an_existing_file_on_ctrl_c(tmp_path: Path) -> None:
     script = tmp_path / "short.yaml"
-    script.write_text("title: Short\nlead: 0.5\ntail: 0.5\nsteps:\n  - say: Hello.\n"
-                      "  - breathe: {cycles: 1, pattern: 2-3}\n")
+    script.write_text(
+        "title: Short\nlead: 0.5\ntail: 0.5\nsteps:\n  - say: Hello.\n"
+        "  - breathe: {cycles: 1, pattern: 2-3}\n"
+    )
     result = run("render", str(script), "-o", str(tmp_path / "short.wav"))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "short.wav").stat().st_size > 44100 * 4 * 5
     assert "wrote" in result.stdout
 
     long_script = tmp_path / "long.yaml"
-    long_script.write_text("title: Long\nambience: pink-noise\nsteps:\n"
-                           "  - breathe: {cycles: 240, guide: 0}\n")
+    long_script.write_text(
+        "title: Long\nambience: pink-noise\nsteps:\n  - breathe: {cycles: 240, guide: 0}\n"
+    )
     target = tmp_path / "long.mp3"
     target.write_bytes(b"precious")
-    process = subprocess.Popen([sys.executable, "-m", "coreg_audio", "render", str(long_script),
-                                "-o", str(target)], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "coreg_audio", "render", str(long_script), "-o", str(target)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     time.sleep(4)
     os.killpg(process.pid, signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert target.read_bytes() == b"precious"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.mp3", "long.yaml",
-                                                         "short.wav", "short.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "long.mp3",
+        "long.yaml",
+        "short.wav",
+        "short.yaml",
+    ]
 
 
 def test_cache_shows_its_folder_and_size_and_clears(tmp_path: Path) -> None:
@@ -289,22 +325,49 @@ def test_cache_shows_its_folder_and_size_and_clears(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_render_one_track_with_captions_and_an_album(tmp_path: Path) -> None:
     script = tmp_path / "short.yaml"
-    script.write_text("title: Short\nlead: 0.5\ntail: 0.5\nsteps:\n  - say: Hello.\n"
-                      "  - breathe: {cycles: 1, pattern: 2-3}\n")
-    result = run("render", str(script), "-o", str(tmp_path / "short.opus"), "--captions",
-                 "--album", "Evening")
+    script.write_text(
+        "title: Short\nlead: 0.5\ntail: 0.5\nsteps:\n  - say: Hello.\n"
+        "  - breathe: {cycles: 1, pattern: 2-3}\n"
+    )
+    result = run(
+        "render",
+        str(script),
+        "-o",
+        str(tmp_path / "short.opus"),
+        "--captions",
+        "--album",
+        "Evening",
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == (
-        f"wrote {tmp_path / 'short.lrc'} and {tmp_path / 'short.vtt'}")
+        f"wrote {tmp_path / 'short.lrc'} and {tmp_path / 'short.vtt'}"
+    )
     assert "]Hello.\n" in (tmp_path / "short.lrc").read_text()
     assert (tmp_path / "short.vtt").read_text().startswith("WEBVTT\n\n1\n00:00:00.500 --> ")
-    probe = json.loads(subprocess.run(
-        ["ffprobe", "-v", "error", "-show_streams", "-of", "json", str(tmp_path / "short.opus")],
-        capture_output=True, text=True, check=True).stdout)
+    probe = json.loads(
+        subprocess.run(
+            [
+                "ffprobe",
+                "-v",
+                "error",
+                "-show_streams",
+                "-of",
+                "json",
+                str(tmp_path / "short.opus"),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     tags = {key.lower(): value for key, value in probe["streams"][0]["tags"].items()}
     assert (tags["title"], tags["album"]) == ("Short", "Evening")
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "short.lrc", "short.opus", "short.vtt", "short.yaml"]
+        "short.lrc",
+        "short.opus",
+        "short.vtt",
+        "short.yaml",
+    ]
 
 
 # -- live playback (issue 3) ----------------------------------------------------------------
@@ -313,8 +376,7 @@ NO_SOUND_SERVER = {"PULSE_SERVER": "unix:/nonexistent"}
 
 
 @pytest.mark.parametrize("args", [("play", "breath-sync"), ("devices",)])
-def test_without_a_sound_device_play_says_so_in_one_line_and_exits_3(
-        args: tuple[str, ...]) -> None:
+def test_without_a_sound_device_play_says_so_in_one_line_and_exits_3(args: tuple[str, ...]) -> None:
     result = run(*args, env=NO_SOUND_SERVER)
     assert result.returncode == 3, result.stderr
     assert_no_traceback(result)
@@ -333,7 +395,8 @@ def test_without_portaudio_play_says_what_to_install_and_exits_3(tmp_path: Path)
         assert_no_traceback(result)
         assert result.stderr.splitlines() == [
             "error: cannot play: the PortAudio library is missing; install libportaudio2 "
-            "(sudo apt-get install libportaudio2), or use 'coreg-audio render' to make a file"]
+            "(sudo apt-get install libportaudio2), or use 'coreg-audio render' to make a file"
+        ]
     tiny = tmp_path / "tiny.yaml"
     tiny.write_text("title: Tiny\nvoice: {engine: espeak}\nsteps:\n  - say: Hello.\n")
     assert run("show", str(tiny), env=env).returncode == 0, "other commands still work"

@@ -7,11 +7,11 @@ from fractions import Fraction
 
 import pytest
 
-from coreg_audio.compile import compile_timeline, phase_lengths_s, spoken_requests
 from coreg_audio.errors import ScriptError, VoiceNotFound
-from coreg_audio.model import Loc, Pattern
+from coreg_audio.format.model import Loc, Pattern
 from coreg_audio.speech.voice import VoiceSettings
-from coreg_audio.timeline import Event, Timeline
+from coreg_audio.timeline.compile import compile_timeline, phase_lengths_s, spoken_requests
+from coreg_audio.timeline.events import Event, Timeline
 from coreg_audio.units import SAMPLE_RATE_HZ, seconds_to_samples
 
 from .conftest import FakeSpeech, NoVoiceNamedNobody, script_from
@@ -31,7 +31,8 @@ def kinds(timeline: Timeline, kind: str) -> list[Event]:
 
 def test_say_lasts_its_speech_then_the_gap() -> None:
     speech = FakeSpeech()
-    timeline = compiled("""
+    timeline = compiled(
+        """
         title: T
         lead: 1.5
         tail: 2
@@ -42,7 +43,9 @@ def test_say_lasts_its_speech_then_the_gap() -> None:
             after: 3
           - pause: 2
           - section: End
-    """, speech)
+    """,
+        speech,
+    )
     hello, again = kinds(timeline, "speech")
     hello_samples = speech.length_samples("Hello there", VoiceSettings())
     assert hello.start_samples == at(1.5)
@@ -82,8 +85,11 @@ def test_breathe_counts_in_four_out_six() -> None:
     assert spoken == expected
     tones = kinds(timeline, "tone")
     assert [(t.phase, t.start_samples, t.end_samples) for t in tones] == [
-        ("inhale", 0, at(4)), ("exhale", at(4), at(10)),
-        ("inhale", at(10), at(14)), ("exhale", at(14), at(20))]
+        ("inhale", 0, at(4)),
+        ("exhale", at(4), at(10)),
+        ("inhale", at(10), at(14)),
+        ("exhale", at(14), at(20)),
+    ]
     assert timeline.duration_samples == at(20)
 
 
@@ -115,8 +121,9 @@ def test_rest_has_no_cue_unless_given_and_no_tone() -> None:
     plain = compiled("title: T\nsteps:\n  - breathe: {cycles: 1, pattern: 4-4-4-4}\n")
     assert [e.phase for e in plain.events if e.spoken] == ["inhale", "hold", "exhale"]
     assert [e.phase for e in kinds(plain, "tone")] == ["inhale", "hold", "exhale"]
-    rest = compiled("title: T\nsteps:\n  - breathe: {cycles: 1, pattern: 4-4-4-4, "
-                    "cues: {rest: Rest}}\n")
+    rest = compiled(
+        "title: T\nsteps:\n  - breathe: {cycles: 1, pattern: 4-4-4-4, cues: {rest: Rest}}\n"
+    )
     assert [e.phase for e in rest.events if e.spoken] == ["inhale", "hold", "exhale", "rest"]
 
 
@@ -129,10 +136,20 @@ def test_ramp_moves_every_phase_linearly() -> None:
     first = Pattern(Fraction(3), Fraction(0), Fraction(3), Fraction(0), Loc(1, 1))
     last = Pattern(Fraction(4), Fraction(1), Fraction(6), Fraction(2), Loc(1, 1))
     lengths = [phase_lengths_s(first, last, i, 5) for i in range(5)]
-    assert [x["inhale"] for x in lengths] == [3, Fraction(13, 4), Fraction(7, 2),
-                                              Fraction(15, 4), 4]
-    assert [x["exhale"] for x in lengths] == [3, Fraction(15, 4), Fraction(9, 2),
-                                              Fraction(21, 4), 6]
+    assert [x["inhale"] for x in lengths] == [
+        3,
+        Fraction(13, 4),
+        Fraction(7, 2),
+        Fraction(15, 4),
+        4,
+    ]
+    assert [x["exhale"] for x in lengths] == [
+        3,
+        Fraction(15, 4),
+        Fraction(9, 2),
+        Fraction(21, 4),
+        6,
+    ]
     assert [x["rest"] for x in lengths] == [0, Fraction(1, 2), 1, Fraction(3, 2), 2]
     assert phase_lengths_s(first, last, 0, 1)["inhale"] == 3
 
@@ -147,8 +164,9 @@ def test_chime_tones_are_short_and_none_makes_no_tones() -> None:
 
 
 def test_tone_level_and_pitch_come_from_tones() -> None:
-    timeline = compiled("title: T\ntones: {style: glide, level: -6, pitch: 220}\n"
-                        "steps:\n  - breathe: {cycles: 1}\n")
+    timeline = compiled(
+        "title: T\ntones: {style: glide, level: -6, pitch: 220}\nsteps:\n  - breathe: {cycles: 1}\n"
+    )
     tone = kinds(timeline, "tone")[0]
     assert (tone.level_db, tone.pitch_hz) == (-6.0, 220.0)
 
@@ -169,12 +187,21 @@ def test_rock_beats_pan_and_guide() -> None:
     """)
     beats = kinds(timeline, "beat")
     assert [(b.phase, b.start_samples, b.pan, b.cycle) for b in beats] == [
-        ("left", 0, -0.5, 1), ("right", at(3), 0.5, 1), ("left", at(6), -0.5, 2),
-        ("right", at(9), 0.5, 2), ("left", at(12), -0.5, 3), ("right", at(15), 0.5, 3)]
+        ("left", 0, -0.5, 1),
+        ("right", at(3), 0.5, 1),
+        ("left", at(6), -0.5, 2),
+        ("right", at(9), 0.5, 2),
+        ("left", at(12), -0.5, 3),
+        ("right", at(15), 0.5, 3),
+    ]
     assert all(b.length_samples == at(0.3) for b in beats)
     cues = kinds(timeline, "cue")
-    assert [(c.text, c.cycle) for c in cues] == [("Left", 1), ("Right", 1), ("Left", 2),
-                                                 ("Right", 2)]
+    assert [(c.text, c.cycle) for c in cues] == [
+        ("Left", 1),
+        ("Right", 1),
+        ("Left", 2),
+        ("Right", 2),
+    ]
 
 
 def test_walk_alternates_and_accents() -> None:
@@ -188,11 +215,15 @@ def test_walk_alternates_and_accents() -> None:
 
 
 def test_bell_strikes_every_and_ring() -> None:
-    timeline = compiled("title: T\nlead: 0\ntail: 0\nsteps:\n"
-                        "  - bell: {strikes: 3, every: 2.5, ring: 7}\n")
+    timeline = compiled(
+        "title: T\nlead: 0\ntail: 0\nsteps:\n  - bell: {strikes: 3, every: 2.5, ring: 7}\n"
+    )
     bells = kinds(timeline, "bell")
     assert [(b.start_samples, b.end_samples) for b in bells] == [
-        (0, at(7)), (at(2.5), at(9.5)), (at(5), at(12))]
+        (0, at(7)),
+        (at(2.5), at(9.5)),
+        (at(5), at(12)),
+    ]
     assert timeline.duration_samples == at(12)
 
 
@@ -215,8 +246,10 @@ def test_repeat_paths_and_times() -> None:
 
 
 def test_no_drift_over_a_thousand_cycles() -> None:
-    timeline = compiled("title: T\nlead: 0\ntail: 0\nsteps:\n"
-                        "  - breathe: {cycles: 1000, pattern: 0.7071-0.9137, guide: 0}\n")
+    timeline = compiled(
+        "title: T\nlead: 0\ntail: 0\nsteps:\n"
+        "  - breathe: {cycles: 1000, pattern: 0.7071-0.9137, guide: 0}\n"
+    )
     last = kinds(timeline, "tone")[-1]
     assert last.start_samples == at("1619.8863")
     assert timeline.duration_samples == at("1620.8")
@@ -237,7 +270,8 @@ def test_every_time_is_a_whole_sample_and_events_are_sorted() -> None:
     data = timeline.to_json()
     for event in data["events"]:
         assert (event["start"] * SAMPLE_RATE_HZ) == pytest.approx(
-            round(event["start"] * SAMPLE_RATE_HZ), abs=1e-6)
+            round(event["start"] * SAMPLE_RATE_HZ), abs=1e-6
+        )
 
 
 def test_spoken_items_never_overlap() -> None:
@@ -265,8 +299,9 @@ class SlowSpeech(FakeSpeech):
 
 def test_a_count_that_does_not_fit_is_spoken_faster() -> None:
     speech = SlowSpeech()
-    timeline = compiled("title: T\nsteps:\n  - breathe: {cycles: 1, pattern: 7-2, count: true}\n",
-                        speech)
+    timeline = compiled(
+        "title: T\nsteps:\n  - breathe: {cycles: 1, pattern: 7-2, count: true}\n", speech
+    )
     seven = next(e for e in timeline.events if e.text == "7")
     assert seven.voice is not None and 140 < seven.voice.rate_wpm <= 175
     assert seven.length_samples <= at(1)
@@ -284,54 +319,76 @@ def test_every_breath_phase_is_on_the_timeline_whatever_sounds_it() -> None:
               - breathe: {{cycles: 3, pattern: 2-0-4-2, to: 4-1-8-2, guide: 1}}
               - say: Done.
         """)
-        assert [(b.phase, b.start_samples / SAMPLE_RATE_HZ, b.end_samples / SAMPLE_RATE_HZ,
-                 b.step, b.cycle)
-                for b in timeline.breaths] == [
-            ("inhale", 1, 3, "1", 1), ("exhale", 3, 7, "1", 1), ("rest", 7, 9, "1", 1),
-            ("inhale", 9, 12, "1", 2), ("hold", 12, 12.5, "1", 2), ("exhale", 12.5, 18.5, "1", 2),
+        assert [
+            (
+                b.phase,
+                b.start_samples / SAMPLE_RATE_HZ,
+                b.end_samples / SAMPLE_RATE_HZ,
+                b.step,
+                b.cycle,
+            )
+            for b in timeline.breaths
+        ] == [
+            ("inhale", 1, 3, "1", 1),
+            ("exhale", 3, 7, "1", 1),
+            ("rest", 7, 9, "1", 1),
+            ("inhale", 9, 12, "1", 2),
+            ("hold", 12, 12.5, "1", 2),
+            ("exhale", 12.5, 18.5, "1", 2),
             ("rest", 18.5, 20.5, "1", 2),
-            ("inhale", 20.5, 24.5, "1", 3), ("hold", 24.5, 25.5, "1", 3),
-            ("exhale", 25.5, 33.5, "1", 3), ("rest", 33.5, 35.5, "1", 3)], tones
+            ("inhale", 20.5, 24.5, "1", 3),
+            ("hold", 24.5, 25.5, "1", 3),
+            ("exhale", 25.5, 33.5, "1", 3),
+            ("rest", 33.5, 35.5, "1", 3),
+        ], tones
         assert "breaths" not in timeline.to_json()
 
 
 def test_a_count_that_cannot_fit_is_an_error_naming_step_cycle_phase_and_times() -> None:
     with pytest.raises(ScriptError) as caught:
-        compiled("title: T\nsteps:\n  - say: Hi\n  - breathe: {cycles: 3, pattern: 9-2, "
-                 "count: true}\n", SlowSpeech())
+        compiled(
+            "title: T\nsteps:\n  - say: Hi\n  - breathe: {cycles: 3, pattern: 9-2, count: true}\n",
+            SlowSpeech(),
+        )
     lines = caught.value.lines()
     assert len(lines) == 1, lines
     assert lines[0] == (
         "test.yaml:4:5: error: step 2 (breathe), cycle 1, inhale: the count '8' needs 2.00 s "
         "(1.60 s spoken 1.25x faster) but has 1.00 s before the next spoken item; lengthen "
-        "the phase, shorten the words or raise the voice's rate (and the same in 2 more cycles)")
+        "the phase, shorten the words or raise the voice's rate (and the same in 2 more cycles)"
+    )
 
 
 def test_a_cue_that_cannot_fit_points_at_the_cue() -> None:
     with pytest.raises(ScriptError) as caught:
-        compiled("title: T\nsteps:\n  - breathe:\n      cycles: 1\n      pattern: 1-1\n"
-                 "      cues: {inhale: Breathe in slowly and deeply through the nose}\n")
+        compiled(
+            "title: T\nsteps:\n  - breathe:\n      cycles: 1\n      pattern: 1-1\n"
+            "      cues: {inhale: Breathe in slowly and deeply through the nose}\n"
+        )
     first = caught.value.lines()[0]
-    assert first.startswith("test.yaml:6:22: error: step 1 (breathe), cycle 1, inhale: the cue "
-                            "'Breathe in")
+    assert first.startswith(
+        "test.yaml:6:22: error: step 1 (breathe), cycle 1, inhale: the cue 'Breathe in"
+    )
     assert "but has 1.00 s before its phase ends;" in first
 
 
 def test_an_unknown_voice_is_reported_where_it_is_named() -> None:
     with pytest.raises(ScriptError) as caught:
-        compiled("title: T\nsteps:\n  - say: {text: Hi, voice: {name: nobody}}\n  - say: Ok\n",
-                 NoVoiceNamedNobody())
-    assert caught.value.lines() == [
-        "test.yaml:3:28: error: no pyttsx3 voice 'nobody'"]
+        compiled(
+            "title: T\nsteps:\n  - say: {text: Hi, voice: {name: nobody}}\n  - say: Ok\n",
+            NoVoiceNamedNobody(),
+        )
+    assert caught.value.lines() == ["test.yaml:3:28: error: no pyttsx3 voice 'nobody'"]
 
 
 def test_an_unknown_voice_used_many_times_is_reported_once() -> None:
     with pytest.raises(ScriptError) as caught:
-        compiled("title: T\nvoices:\n  low: {name: nobody}\nsteps:\n"
-                 "  - say: {text: A, voice: low}\n  - say: {text: B, voice: low}\n  - say: C\n",
-                 NoVoiceNamedNobody())
-    assert caught.value.lines() == [
-        "test.yaml:3:8: error: no pyttsx3 voice 'nobody'"]
+        compiled(
+            "title: T\nvoices:\n  low: {name: nobody}\nsteps:\n"
+            "  - say: {text: A, voice: low}\n  - say: {text: B, voice: low}\n  - say: C\n",
+            NoVoiceNamedNobody(),
+        )
+    assert caught.value.lines() == ["test.yaml:3:8: error: no pyttsx3 voice 'nobody'"]
 
 
 def test_a_language_no_voice_speaks_is_reported_at_language() -> None:
@@ -343,8 +400,7 @@ def test_a_language_no_voice_speaks_is_reported_at_language() -> None:
 
     with pytest.raises(ScriptError) as caught:
         compiled("title: T\nlanguage: xx\nsteps:\n  - say: A\n  - say: B\n", NoSuchLanguage())
-    assert caught.value.lines() == [
-        "test.yaml:2:11: error: no pyttsx3 voice speaks language 'xx'"]
+    assert caught.value.lines() == ["test.yaml:2:11: error: no pyttsx3 voice speaks language 'xx'"]
 
 
 def test_the_four_hour_cap_counts_speech() -> None:
@@ -399,14 +455,17 @@ def chapter_list(timeline: Timeline) -> list[tuple[str, int, int]]:
 
 
 def test_a_section_at_the_end_of_lead_starts_at_zero() -> None:
-    timeline = compiled("title: T\nlead: 2\ntail: 1\nsteps:\n  - section: A\n  - pause: 5\n"
-                        "  - section: B\n  - pause: 3\n")
+    timeline = compiled(
+        "title: T\nlead: 2\ntail: 1\nsteps:\n  - section: A\n  - pause: 5\n"
+        "  - section: B\n  - pause: 3\n"
+    )
     assert chapter_list(timeline) == [("A", 0, at(7)), ("B", at(7), at(11))]
 
 
 def test_what_precedes_the_first_section_is_a_chapter_named_after_the_title() -> None:
-    timeline = compiled("title: Whole\nlead: 2\ntail: 1\nsteps:\n  - pause: 4\n"
-                        "  - section: A\n  - pause: 3\n")
+    timeline = compiled(
+        "title: Whole\nlead: 2\ntail: 1\nsteps:\n  - pause: 4\n  - section: A\n  - pause: 3\n"
+    )
     assert chapter_list(timeline) == [("Whole", 0, at(6)), ("A", at(6), at(10))]
 
 
@@ -419,11 +478,14 @@ def test_ambience_fades_default_to_lead_and_tail() -> None:
     timeline = compiled("title: T\nlead: 2\ntail: 5\nambience: rain\nsteps:\n  - pause: 4\n")
     assert timeline.ambience is not None
     assert (timeline.ambience.sound, timeline.ambience.level_db, timeline.ambience.duck_db) == (
-        "rain", -20.0, 6.0)
-    assert (timeline.ambience.fade_in_samples, timeline.ambience.fade_out_samples) == (
-        at(2), at(5))
-    faded = compiled("title: T\nambience: {sound: ocean, fade: 1.5, duck: 9}\n"
-                     "steps:\n  - pause: 4\n")
+        "rain",
+        -20.0,
+        6.0,
+    )
+    assert (timeline.ambience.fade_in_samples, timeline.ambience.fade_out_samples) == (at(2), at(5))
+    faded = compiled(
+        "title: T\nambience: {sound: ocean, fade: 1.5, duck: 9}\nsteps:\n  - pause: 4\n"
+    )
     assert faded.ambience is not None and faded.ambience.fade_in_samples == at(1.5)
     assert faded.ambience.duck_db == 9
     assert compiled("title: T\nambience: none\nsteps:\n  - pause: 1\n").ambience is None

@@ -82,8 +82,12 @@ def test_case_conforms(case: Path) -> None:
 
 def test_show_json_conforms_as_a_user_runs_it() -> None:
     case = CONFORMANCE / "box-breathing.yaml"
-    result = subprocess.run([sys.executable, "-m", "coreg_audio", "show", str(case), "--json"],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "coreg_audio", "show", str(case), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert_conforms(json.loads(result.stdout), expected_of(case))
 
 

@@ -9,14 +9,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from coreg_audio.cover import SIZE_PX, breath_curve, breath_pattern, cover_png, pattern_label
-from coreg_audio.model import Loc, Pattern
-from coreg_audio.overrides import Overrides
+from coreg_audio.format.model import Loc, Pattern
+from coreg_audio.format.overrides import Overrides
+from coreg_audio.output.cover import SIZE_PX, breath_curve, breath_pattern, cover_png, pattern_label
 
 from .conftest import script_from
 
-LONG_TITLE = ("Breathing together slowly before sleep, with counting, tones and a bell, "
-              "for two people who would like to rest " * 3)
+LONG_TITLE = (
+    "Breathing together slowly before sleep, with counting, tones and a bell, "
+    "for two people who would like to rest " * 3
+)
 
 
 def pattern(*phases_s: float) -> Pattern:
@@ -59,8 +61,16 @@ def test_colours_are_calm_and_deepen_as_the_cycle_slows() -> None:
     assert fast[5, 5, 0] < slow[5, 5, 0]
 
 
-@pytest.mark.parametrize("title", ["Breath Synchronization", "Ein", LONG_TITLE,
-                                   "Übung für Zwei — ruhig", "Averyveryveryverylongsingleword" * 3])
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Breath Synchronization",
+        "Ein",
+        LONG_TITLE,
+        "Übung für Zwei — ruhig",
+        "Averyveryveryverylongsingleword" * 3,
+    ],
+)
 def test_the_title_stays_inside_the_margins(title: str) -> None:
     image = image_of(cover_png(title, pattern(4, 0, 6)))
     columns = bright_columns(image, 0, int(SIZE_PX * 0.66))

@@ -10,17 +10,20 @@ from collections.abc import Iterator
 
 import pytest
 
-from coreg_audio.keys import Keys, commands_in
+from coreg_audio.live.keys import Keys, commands_in
 
 
-@pytest.mark.parametrize(("typed", "commands"), [
-    (" ", ["pause"]),
-    ("rRnNqQ", ["restart", "restart", "next", "next", "quit", "quit"]),
-    ("x7\t", []),
-    ("\x1b[A\x1b[Bq", ["quit"]),
-    ("\x1bOP n", ["pause", "next"]),
-    ("\x1b[1;5R r", ["pause", "restart"]),
-])
+@pytest.mark.parametrize(
+    ("typed", "commands"),
+    [
+        (" ", ["pause"]),
+        ("rRnNqQ", ["restart", "restart", "next", "next", "quit", "quit"]),
+        ("x7\t", []),
+        ("\x1b[A\x1b[Bq", ["quit"]),
+        ("\x1bOP n", ["pause", "next"]),
+        ("\x1b[1;5R r", ["pause", "restart"]),
+    ],
+)
 def test_keys_become_commands(typed: str, commands: list[str]) -> None:
     assert commands_in(typed) == commands
 
@@ -34,7 +37,8 @@ def terminal() -> Iterator[tuple[int, int]]:
 
 
 def test_keys_read_single_presses_without_echo_and_restore_the_terminal(
-        terminal: tuple[int, int]) -> None:
+    terminal: tuple[int, int],
+) -> None:
     master, slave = terminal
     before = termios.tcgetattr(slave)
     assert before[3] & termios.ECHO and before[3] & termios.ICANON
@@ -52,8 +56,7 @@ def test_keys_read_single_presses_without_echo_and_restore_the_terminal(
 def test_the_terminal_is_restored_when_the_block_fails(terminal: tuple[int, int]) -> None:
     _, slave = terminal
     before = termios.tcgetattr(slave)
-    with pytest.raises(KeyboardInterrupt), os.fdopen(os.dup(slave), "r") as stream, \
-            Keys(stream):
+    with pytest.raises(KeyboardInterrupt), os.fdopen(os.dup(slave), "r") as stream, Keys(stream):
         raise KeyboardInterrupt
     assert termios.tcgetattr(slave) == before
 

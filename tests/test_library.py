@@ -55,8 +55,9 @@ def test_a_path_is_taken_as_is(tmp_path: Path) -> None:
 
 
 def test_unknown_names_list_close_ones(folders: tuple[Path, Path]) -> None:
-    with pytest.raises(UsageError, match="no practice named 'breath-snyc'; did you mean "
-                                         "'breath-sync'"):
+    with pytest.raises(
+        UsageError, match="no practice named 'breath-snyc'; did you mean 'breath-sync'"
+    ):
         resolve("breath-snyc")
     with pytest.raises(UsageError, match="no file"):
         resolve("missing/x.yaml")

@@ -16,14 +16,14 @@ from hypothesis import strategies as st
 from scipy.ndimage import maximum_filter1d, minimum_filter1d
 from scipy.signal import correlate, resample_poly
 
-from coreg_audio.limiter import (
+from coreg_audio.audio.limiter import (
     DEFAULT_CEILING_DBTP,
     TruePeakLimiter,
     forward_max,
     required_gain,
     true_peak_dbtp,
 )
-from coreg_audio.loudness import LoudnessMeter, clip_loudness_lufs
+from coreg_audio.audio.loudness import LoudnessMeter, clip_loudness_lufs
 from coreg_audio.units import SAMPLE_RATE_HZ, db_to_gain, gain_to_db
 
 FS = SAMPLE_RATE_HZ

@@ -15,7 +15,7 @@ import pyloudnorm
 import pytest
 from scipy.signal import lfilter, resample_poly
 
-from coreg_audio.loudness import LoudnessMeter, clip_loudness_lufs
+from coreg_audio.audio.loudness import LoudnessMeter, clip_loudness_lufs
 from coreg_audio.units import SAMPLE_RATE_HZ
 
 FS = SAMPLE_RATE_HZ

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coreg_audio.compile import compile_timeline
-from coreg_audio.mix import BLOCK_SAMPLES, Mixer
+from coreg_audio.audio.mix import BLOCK_SAMPLES, Mixer
 from coreg_audio.speech.voice import VoiceSettings
+from coreg_audio.timeline.compile import compile_timeline
 from coreg_audio.units import SAMPLE_RATE_HZ, seconds_to_samples
 
 from .conftest import FakeSpeech, script_from
@@ -85,15 +85,17 @@ def ambient_mixer() -> Mixer:
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.integers(0, 25 * SAMPLE_RATE_HZ), st.integers(1, 3 * SAMPLE_RATE_HZ),
-       st.integers(0, 2 * SAMPLE_RATE_HZ))
-def test_any_block_equals_the_same_span_of_any_other(start: int, length: int,
-                                                     shift: int) -> None:
+@given(
+    st.integers(0, 25 * SAMPLE_RATE_HZ),
+    st.integers(1, 3 * SAMPLE_RATE_HZ),
+    st.integers(0, 2 * SAMPLE_RATE_HZ),
+)
+def test_any_block_equals_the_same_span_of_any_other(start: int, length: int, shift: int) -> None:
     mixer = ambient_mixer()
     wide = mixer.block(start, length + shift)
     narrow = mixer.block(start + shift, length)
     overlap = wide[shift:]
-    np.testing.assert_array_equal(narrow[:overlap.shape[0]], overlap)
+    np.testing.assert_array_equal(narrow[: overlap.shape[0]], overlap)
 
 
 def test_same_seed_same_samples_other_seed_other_ambience() -> None:
@@ -133,8 +135,9 @@ class _Silence:
 
 
 def test_beats_pan_left_then_right() -> None:
-    mixer = mixer_for("title: T\nlead: 0\nsteps:\n  - rock: {cycles: 1, guide: 0, pan: 1}\n",
-                      ClickClips())
+    mixer = mixer_for(
+        "title: T\nlead: 0\nsteps:\n  - rock: {cycles: 1, guide: 0, pan: 1}\n", ClickClips()
+    )
     left_beat, right_beat = (e for e in mixer.timeline.events if e.kind == "beat")
     left = mixer.block(left_beat.start_samples, left_beat.length_samples)
     right = mixer.block(right_beat.start_samples, right_beat.length_samples)
@@ -143,15 +146,18 @@ def test_beats_pan_left_then_right() -> None:
 
 
 def test_tones_and_bells_sound_only_in_their_events() -> None:
-    mixer = mixer_for("title: T\nlead: 1\ntail: 1\nsteps:\n  - breathe: {cycles: 1, guide: 0}\n"
-                      "  - pause: 1\n  - bell: {ring: 3}\n", ClickClips())
+    mixer = mixer_for(
+        "title: T\nlead: 1\ntail: 1\nsteps:\n  - breathe: {cycles: 1, guide: 0}\n"
+        "  - pause: 1\n  - bell: {ring: 3}\n",
+        ClickClips(),
+    )
     track = np.concatenate([b for _, b in mixer.blocks()])
     tone_start = seconds_to_samples(1)
     assert np.max(np.abs(track[:tone_start])) == 0
-    assert np.max(np.abs(track[tone_start:tone_start + SAMPLE_RATE_HZ])) > 0.01
-    gap = track[seconds_to_samples(11):seconds_to_samples(12)]
+    assert np.max(np.abs(track[tone_start : tone_start + SAMPLE_RATE_HZ])) > 0.01
+    gap = track[seconds_to_samples(11) : seconds_to_samples(12)]
     assert np.max(np.abs(gap)) == 0
-    assert np.max(np.abs(track[seconds_to_samples(12):seconds_to_samples(13)])) > 0.01
+    assert np.max(np.abs(track[seconds_to_samples(12) : seconds_to_samples(13)])) > 0.01
 
 
 def test_default_blocks_cover_the_track_once() -> None:

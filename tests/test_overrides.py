@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from coreg_audio.compile import compile_timeline
 from coreg_audio.errors import ScriptError, UsageError
-from coreg_audio.model import Breathe, Say, Voice
-from coreg_audio.overrides import Overrides
+from coreg_audio.format.model import Breathe, Say, Voice
+from coreg_audio.format.overrides import Overrides
+from coreg_audio.timeline.compile import compile_timeline
 
 from .conftest import FakeSpeech, NoVoiceNamedNobody, script_from
 
@@ -97,14 +97,17 @@ def test_ambience_by_name_path_or_none(tmp_path: Path) -> None:
     assert plain.ambience is not None and plain.ambience.level_db == -20
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    (Overrides(pace="4"), "--pace 4: not a pattern"),
-    (Overrides(pace="4-99"), "--pace 4-99: exhale must be from 0.5 to 60 seconds, not 99"),
-    (Overrides(tones="bells"), "--tones must be one of glide, chime, none, not 'bells'"),
-    (Overrides(engine="say"), "--engine must be one of pyttsx3, espeak, not 'say'"),
-    (Overrides(rate_wpm=20), "--rate must be from 80 to 300 words a minute, not 20"),
-    (Overrides(ambience="/no/such.ogg"), "--ambience /no/such.ogg: not a built-in sound"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (Overrides(pace="4"), "--pace 4: not a pattern"),
+        (Overrides(pace="4-99"), "--pace 4-99: exhale must be from 0.5 to 60 seconds, not 99"),
+        (Overrides(tones="bells"), "--tones must be one of glide, chime, none, not 'bells'"),
+        (Overrides(engine="say"), "--engine must be one of pyttsx3, espeak, not 'say'"),
+        (Overrides(rate_wpm=20), "--rate must be from 80 to 300 words a minute, not 20"),
+        (Overrides(ambience="/no/such.ogg"), "--ambience /no/such.ogg: not a built-in sound"),
+    ],
+)
 def test_bad_values_are_usage_errors(overrides: Overrides, message: str) -> None:
     with pytest.raises(UsageError) as caught:
         overrides.apply(script_from(SCRIPT))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coreg_audio.placeholders import fill, placeholder_problems
+from coreg_audio.format.placeholders import fill, placeholder_problems
 
 
 def test_fill_replaces_names_and_unescapes_braces() -> None:
@@ -14,14 +14,17 @@ def test_fill_replaces_names_and_unescapes_braces() -> None:
     assert fill("{a}{a}", {"a": "{b}"}) == "{b}{b}"
 
 
-@pytest.mark.parametrize(("source", "offset", "words"), [
-    ("Hi {c}", 3, "the placeholder {c} has no value"),
-    ("Hi {", 3, "a lone '{'"),
-    ("Hi } there", 3, "a lone '}'"),
-    ("Hi {two words}", 3, "is not a placeholder"),
-    ("Hi {}", 3, "is not a placeholder"),
-    ("ok {{ then {zz}", 11, "{zz} has no value"),
-])
+@pytest.mark.parametrize(
+    ("source", "offset", "words"),
+    [
+        ("Hi {c}", 3, "the placeholder {c} has no value"),
+        ("Hi {", 3, "a lone '{'"),
+        ("Hi } there", 3, "a lone '}'"),
+        ("Hi {two words}", 3, "is not a placeholder"),
+        ("Hi {}", 3, "is not a placeholder"),
+        ("ok {{ then {zz}", 11, "{zz} has no value"),
+    ],
+)
 def test_problems_name_the_offset(source: str, offset: int, words: str) -> None:
     found = placeholder_problems(source, {"a": "x"})
     assert len(found) == 1

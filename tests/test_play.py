@@ -29,11 +29,10 @@ import numpy as np
 import pytest
 from scipy.signal import correlate
 
-from coreg_audio import render
+from coreg_audio.audio.limiter import TruePeakLimiter
+from coreg_audio.audio.mix import Mixer
 from coreg_audio.errors import MissingComponent, UsageError
-from coreg_audio.limiter import TruePeakLimiter
-from coreg_audio.mix import Mixer
-from coreg_audio.play import (
+from coreg_audio.live.play import (
     END_FADE_MS,
     JUMP_FADE_MS,
     PAUSE_FADE_MS,
@@ -48,6 +47,7 @@ from coreg_audio.play import (
     step_runs,
     step_start,
 )
+from coreg_audio.output import render
 from coreg_audio.practice import load
 from coreg_audio.units import SAMPLE_RATE_HZ, ms_to_samples, seconds_to_samples
 
@@ -85,6 +85,7 @@ steps:
 
 
 # --- the player against a fake stream --------------------------------------------------------
+
 
 @dataclass
 class FakeStream:
@@ -133,7 +134,7 @@ def pull(player: Player, stream: FakeStream, frames: int, wait: bool = True) -> 
         if wait:
             player.wait_buffered()
         size = min(4096, frames - start)
-        stream.callback(out[start:start + size], size, None, None)
+        stream.callback(out[start : start + size], size, None, None)
     assert not np.isnan(out).any()
     return out
 
@@ -147,8 +148,9 @@ def pull_until_finished(player: Player, stream: FakeStream, frames: int = 3000) 
 
 def reference(session: Session) -> np.ndarray:
     """The rendered track before quantization."""
-    return np.concatenate(list(render.mastered_blocks(session.mixer, session.gain_db,
-                                                      session.ceiling_dbtp)))
+    return np.concatenate(
+        list(render.mastered_blocks(session.mixer, session.gain_db, session.ceiling_dbtp))
+    )
 
 
 def limited_from(session: Session, start: int) -> np.ndarray:
@@ -175,8 +177,8 @@ def test_play_hands_the_stream_exactly_the_rendered_samples(mixed: Session) -> N
             blocks.append(pull(player, stream, int(size)))
     played = np.concatenate(blocks)
     assert played.shape[0] >= expected.shape[0] == mixed.timeline.duration_samples
-    np.testing.assert_array_equal(played[:expected.shape[0]], expected)
-    assert not played[expected.shape[0]:].any()
+    np.testing.assert_array_equal(played[: expected.shape[0]], expected)
+    assert not played[expected.shape[0] :].any()
     assert player.underruns == []
     assert stream.events == ["start", "stop", "close"]
 
@@ -195,13 +197,13 @@ def test_pause_fades_out_holds_and_resumes_where_it_stopped(mixed: Session) -> N
         player.toggle_pause()
         rest = pull_until_finished(player, stream)
     np.testing.assert_array_equal(before, expected[:50_000])
-    out_gain = _gain(fading[:fade], expected[50_000:50_000 + fade])
+    out_gain = _gain(fading[:fade], expected[50_000 : 50_000 + fade])
     assert out_gain[0] > 0.99 and out_gain[-1] == 0.0 and np.all(np.diff(out_gain) <= 1e-6)
     assert not fading[fade:].any() and not held.any()
-    in_gain = _gain(rest[:fade], expected[paused_at:paused_at + fade])
+    in_gain = _gain(rest[:fade], expected[paused_at : paused_at + fade])
     assert in_gain[0] < 0.01 and in_gain[-1] == 1.0 and np.all(np.diff(in_gain) >= -1e-6)
     remaining = expected.shape[0] - paused_at - fade
-    np.testing.assert_array_equal(rest[fade:fade + remaining], expected[paused_at + fade:])
+    np.testing.assert_array_equal(rest[fade : fade + remaining], expected[paused_at + fade :])
 
 
 def _gain(out: np.ndarray, original: np.ndarray) -> np.ndarray:
@@ -242,19 +244,18 @@ def _check_jump(session: Session, at: int, target: int) -> None:
         assert player.position_samples == target
         after = pull_until_finished(player, stream)
     np.testing.assert_array_equal(before, expected[:at])
-    out_gain = _gain(after[:fade], expected[at:at + fade])
+    out_gain = _gain(after[:fade], expected[at : at + fade])
     assert out_gain[0] > 0.99 and out_gain[-1] == 0.0
     resumed = first_sound(after, fade)
     fresh = limited_from(session, target)
-    in_gain = _gain(after[resumed:resumed + fade], fresh[:fade])
+    in_gain = _gain(after[resumed : resumed + fade], fresh[:fade])
     assert in_gain[0] < 0.01 and in_gain[-1] == 1.0
-    played = after[resumed + fade:resumed + fresh.shape[0]]
+    played = after[resumed + fade : resumed + fresh.shape[0]]
     np.testing.assert_array_equal(played, fresh[fade:])
     assert player.underruns == []
 
 
-def test_a_jump_whose_new_chunks_arrive_first_plays_them_after_the_fade(
-        mixed: Session) -> None:
+def test_a_jump_whose_new_chunks_arrive_first_plays_them_after_the_fade(mixed: Session) -> None:
     player = Player(mixed.mixer, mixed.gain_db, mixed.ceiling_dbtp)
     old = np.full((1000, 2), 0.5, dtype=np.float32)
     new = np.full((20_000, 2), 0.25, dtype=np.float32)
@@ -265,8 +266,8 @@ def test_a_jump_whose_new_chunks_arrive_first_plays_them_after_the_fade(
     player.fill(out)
     fade_in = ms_to_samples(JUMP_FADE_MS)
     assert np.all(np.diff(out[:1000, 0]) < 0) and np.all(out[:1000, 0] < 0.5)
-    assert np.all(np.diff(out[1000:1000 + fade_in, 0]) > 0)
-    np.testing.assert_array_equal(out[1000 + fade_in:], new[fade_in:14_000])
+    assert np.all(np.diff(out[1000 : 1000 + fade_in, 0]) > 0)
+    np.testing.assert_array_equal(out[1000 + fade_in :], new[fade_in:14_000])
     assert player.underruns == [] and player.position_samples == 300_000 + 14_000
 
 
@@ -277,7 +278,7 @@ def test_next_in_the_last_section_ends_the_practice(mixed: Session) -> None:
         pull(player, stream, 2000)
         player.jump(mixed.timeline.duration_samples)
         tail = pull_until_finished(player, stream)
-    assert player.finished and not tail[ms_to_samples(JUMP_FADE_MS):].any()
+    assert player.finished and not tail[ms_to_samples(JUMP_FADE_MS) :].any()
 
 
 def test_stop_fades_out_and_finishes(mixed: Session) -> None:
@@ -289,7 +290,7 @@ def test_stop_fades_out_and_finishes(mixed: Session) -> None:
         rest = pull_until_finished(player, stream)
         assert stream.events == ["start"]
     assert stream.events == ["start", "stop", "close"]
-    gain = _gain(rest[:fade], expected[40_000:40_000 + fade])
+    gain = _gain(rest[:fade], expected[40_000 : 40_000 + fade])
     assert gain[0] > 0.99 and gain[-1] == 0.0 and np.all(np.diff(gain) <= 1e-6)
     assert not rest[fade:].any()
 
@@ -323,8 +324,13 @@ def test_a_producer_that_falls_behind_is_counted_as_underruns(mixed: Session) ->
             time.sleep(0.05)
             return super().block(start_samples, length_samples)
 
-    slow = Session(mixed.timeline, SlowMixer(mixed.timeline, _Clips(mixed.mixer)),
-                   mixed.gain_db, mixed.ceiling_dbtp, mixed.open_stream)
+    slow = Session(
+        mixed.timeline,
+        SlowMixer(mixed.timeline, _Clips(mixed.mixer)),
+        mixed.gain_db,
+        mixed.ceiling_dbtp,
+        mixed.open_stream,
+    )
     with fake_playing(slow) as (player, stream):
         for _ in range(8):
             pull(player, stream, 30_000, wait=False)
@@ -348,7 +354,15 @@ def test_the_sample_clock_follows_pauses_and_jumps() -> None:
     clock.played(1000, 200)
     clock.played(7000, 100)
     assert [clock.track_at(f) for f in (0, 999, 1000, 1299, 1300, 1499, 1500, 1599)] == [
-        0, 999, 1000, 1000, 1000, 1199, 7000, 7099]
+        0,
+        999,
+        1000,
+        1000,
+        1000,
+        1199,
+        7000,
+        7099,
+    ]
     for _ in range(50):
         clock.played(clock.track_at(clock.frames) + 1000, 100)
     assert len(clock._marks) <= 12
@@ -356,8 +370,9 @@ def test_the_sample_clock_follows_pauses_and_jumps() -> None:
 
 # --- where the keys jump to ------------------------------------------------------------------
 
+
 def test_restart_finds_the_innermost_step_of_each_repeat_pass() -> None:
-    from coreg_audio.compile import compile_timeline
+    from coreg_audio.timeline.compile import compile_timeline
 
     script = script_from("""\
         title: Repeats
@@ -381,9 +396,15 @@ def test_restart_finds_the_innermost_step_of_each_repeat_pass() -> None:
     tones = [e for e in events if e.kind == "tone"]
     bell = next(e for e in events if e.kind == "bell")
     assert step_runs(timeline) == [
-        events[0].start_samples, say_again[0].start_samples, tones[0].start_samples,
-        say_again[1].start_samples, tones[4].start_samples, tones[8].start_samples,
-        tones[12].start_samples, bell.start_samples]
+        events[0].start_samples,
+        say_again[0].start_samples,
+        tones[0].start_samples,
+        say_again[1].start_samples,
+        tones[4].start_samples,
+        tones[8].start_samples,
+        tones[12].start_samples,
+        bell.start_samples,
+    ]
     assert step_start(timeline, 0) == 0
     assert step_start(timeline, events[0].end_samples + 1000) == events[0].start_samples
     assert step_start(timeline, tones[7].start_samples + 10) == tones[4].start_samples
@@ -394,10 +415,12 @@ def test_restart_finds_the_innermost_step_of_each_repeat_pass() -> None:
 
 # --- devices ---------------------------------------------------------------------------------
 
-DEVICES = [OutputDevice(0, "pulse", 32, "ALSA", False),
-           OutputDevice(1, "default", 32, "ALSA", True),
-           OutputDevice(4, "HDA Intel PCH: ALC892 Analog (hw:0,0)", 2, "ALSA", False),
-           OutputDevice(5, "HDA Intel PCH: HDMI 0 (hw:0,3)", 8, "ALSA", False)]
+DEVICES = [
+    OutputDevice(0, "pulse", 32, "ALSA", False),
+    OutputDevice(1, "default", 32, "ALSA", True),
+    OutputDevice(4, "HDA Intel PCH: ALC892 Analog (hw:0,0)", 2, "ALSA", False),
+    OutputDevice(5, "HDA Intel PCH: HDMI 0 (hw:0,3)", 8, "ALSA", False),
+]
 
 
 def test_a_device_is_chosen_by_index_or_name() -> None:
@@ -408,9 +431,14 @@ def test_a_device_is_chosen_by_index_or_name() -> None:
     assert choose_device(None, DEVICES[2:]) == 4
 
 
-@pytest.mark.parametrize(("spec", "words"), [("9", "is not an output device"),
-                                             ("hda intel", "matches more than one"),
-                                             ("speakers", "is not an output device")])
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ("9", "is not an output device"),
+        ("hda intel", "matches more than one"),
+        ("speakers", "is not an output device"),
+    ],
+)
 def test_an_unknown_device_lists_the_devices(spec: str, words: str) -> None:
     with pytest.raises(UsageError) as caught:
         choose_device(spec, DEVICES)
@@ -492,7 +520,7 @@ def spoken_onsets(samples: np.ndarray, session: Session, offset: int = 0) -> lis
     previous_end = 0
     for event in session.timeline.spoken_events():
         begin = max(previous_end + offset, event.start_samples + offset - margin)
-        loud = np.flatnonzero(level[begin:event.start_samples + offset + margin] > threshold)
+        loud = np.flatnonzero(level[begin : event.start_samples + offset + margin] > threshold)
         assert loud.size, f"nothing audible near {event}"
         onsets.append(begin + int(loud[0]))
         previous_end = event.end_samples
@@ -501,13 +529,19 @@ def spoken_onsets(samples: np.ndarray, session: Session, offset: int = 0) -> lis
 
 @pytest.mark.slow
 def test_play_matches_the_rendered_wav_and_starts_within_the_goal(
-        pulse: PulseServer, tmp_path: Path, record_property: Any) -> None:
+    pulse: PulseServer, tmp_path: Path, record_property: Any
+) -> None:
     track = rendered(tmp_path, SPOKEN, "spoken")
     assert 60 <= track.session.timeline.duration_s <= 120
     with pulse.recording(tmp_path / "heard.wav") as heard:
         launched = time.monotonic()
-        result = subprocess.run(coreg("play", str(track.script)), env=pulse.env,
-                                capture_output=True, text=True, timeout=300)
+        result = subprocess.run(
+            coreg("play", str(track.script)),
+            env=pulse.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         time.sleep(0.5)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
@@ -527,9 +561,11 @@ def test_play_matches_the_rendered_wav_and_starts_within_the_goal(
     record_property("play_first_sound_s", round(first_sound_s, 3))
     baseline_s = _import_and_prepare_s(track.script)
     record_property("play_unavoidable_s", round(baseline_s, 3))
-    print(f"play: {len(expected)} onsets within {np.max(np.abs(spread_ms)):.1f} ms of one "
-          f"offset; track started {start_s:.3f} s after the command, first sound at "
-          f"{first_sound_s:.3f} s; importing and preparing alone take {baseline_s:.3f} s")
+    print(
+        f"play: {len(expected)} onsets within {np.max(np.abs(spread_ms)):.1f} ms of one "
+        f"offset; track started {start_s:.3f} s after the command, first sound at "
+        f"{first_sound_s:.3f} s; importing and preparing alone take {baseline_s:.3f} s"
+    )
     assert start_s <= max(START_GOAL_S, baseline_s + STARTING_S)
 
     lines = result.stdout.splitlines()
@@ -542,20 +578,23 @@ def test_play_matches_the_rendered_wav_and_starts_within_the_goal(
 
 def _import_and_prepare_s(script: Path) -> float:
     """What play cannot avoid before its first sample: its imports, the script, the gain."""
-    probe = ("from coreg_audio import cli, play, screen, practice\n"
-             "from coreg_audio.render import Mastering, master_gain_db\n"
-             "from coreg_audio.mix import Mixer\n"
-             "from coreg_audio.speech import Speaker\n"
-             f"s = practice.load({str(script)!r})\n"
-             "with Speaker() as v: tl = practice.build_timeline(s, v)\n"
-             "master_gain_db(Mixer(tl, v, 1), Mastering())\n"
-             )
+    probe = (
+        "from coreg_audio import cli, practice\n"
+        "from coreg_audio.live import play, screen\n"
+        "from coreg_audio.output.render import Mastering, master_gain_db\n"
+        "from coreg_audio.audio.mix import Mixer\n"
+        "from coreg_audio.speech import Speaker\n"
+        f"s = practice.load({str(script)!r})\n"
+        "with Speaker() as v: tl = practice.build_timeline(s, v)\n"
+        "master_gain_db(Mixer(tl, v, 1), Mastering())\n"
+    )
     started = time.monotonic()
     subprocess.run([sys.executable, "-c", probe], capture_output=True, check=True)
     return time.monotonic() - started
 
 
 # --- keys through a pseudo-terminal ----------------------------------------------------------
+
 
 @dataclass
 class Terminal:
@@ -589,9 +628,15 @@ def _take_terminal() -> None:
 def terminal(args: list[str], env: dict[str, str]) -> Iterator[Terminal]:
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-    process = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave,
-                               env={**env, "TERM": "xterm-256color", "COLUMNS": "100"},
-                               start_new_session=True, preexec_fn=_take_terminal)
+    process = subprocess.Popen(
+        args,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env={**env, "TERM": "xterm-256color", "COLUMNS": "100"},
+        start_new_session=True,
+        preexec_fn=_take_terminal,
+    )
     term = Terminal(process, master, slave)
 
     def read() -> None:
@@ -635,12 +680,12 @@ def assert_fades_out(heard: np.ndarray, track: np.ndarray, fade_ms: float) -> No
     window = ms_to_samples(20)
     span = ms_to_samples(fade_ms)
     begin = last - span - 10 * window
-    where = locate(heard[begin:begin + 8 * window], track)
-    original = track[where:where + (last - begin) + 1]
+    where = locate(heard[begin : begin + 8 * window], track)
+    original = track[where : where + (last - begin) + 1]
     ratios = []
     for start in range(0, last - begin - window, window):
-        got = np.sqrt(np.mean(heard[begin + start:begin + start + window] ** 2))
-        was = np.sqrt(np.mean(original[start:start + window] ** 2))
+        got = np.sqrt(np.mean(heard[begin + start : begin + start + window] ** 2))
+        was = np.sqrt(np.mean(original[start : start + window] ** 2))
         ratios.append(got / was)
     gains = np.array(ratios)
     assert np.all(gains[:8] > 0.97), gains
@@ -657,9 +702,12 @@ def steady(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
 
 @pytest.mark.slow
 def test_space_pauses_for_as_long_as_asked_then_q_fades_out(
-        pulse: PulseServer, steady: Rendered, tmp_path: Path) -> None:
-    with pulse.recording(tmp_path / "heard.wav") as heard, \
-            terminal(coreg("play", str(steady.script)), pulse.env) as term:
+    pulse: PulseServer, steady: Rendered, tmp_path: Path
+) -> None:
+    with (
+        pulse.recording(tmp_path / "heard.wav") as heard,
+        terminal(coreg("play", str(steady.script)), pulse.env) as term,
+    ):
         term.wait_for("Here we are")
         time.sleep(1.5)
         paused = term.press(" ")
@@ -682,8 +730,9 @@ def test_space_pauses_for_as_long_as_asked_then_q_fades_out(
     fade = ms_to_samples(PAUSE_FADE_MS)
     before = offset_to_track(samples, gap_start - fade - ms_to_samples(300), steady.wav)
     after = offset_to_track(samples, gap_end + fade, steady.wav)
-    assert abs((gap_start + before) - (gap_end + after)) <= ms_to_samples(10), \
+    assert abs((gap_start + before) - (gap_end + after)) <= ms_to_samples(10), (
         "resumed where the fade-out ended: nothing skipped, nothing heard twice"
+    )
     assert_fades_out(samples, steady.wav, END_FADE_MS)
 
 
@@ -701,17 +750,20 @@ def quiet_after(samples: np.ndarray, index: int) -> tuple[int, int]:
 def offset_to_track(samples: np.ndarray, index: int, track: np.ndarray) -> int:
     """What to add to a recording index, from ``index`` on, to get the track's sample."""
     window = ms_to_samples(300)
-    return locate(samples[index:index + window], track) - index
+    return locate(samples[index : index + window], track) - index
 
 
 @pytest.mark.slow
 def test_r_restarts_the_step_and_n_goes_to_the_next_section(
-        pulse: PulseServer, steady: Rendered, tmp_path: Path) -> None:
+    pulse: PulseServer, steady: Rendered, tmp_path: Path
+) -> None:
     timeline = steady.session.timeline
     second = timeline.chapters[1]
     third = timeline.chapters[2]
-    with pulse.recording(tmp_path / "heard.wav") as heard, \
-            terminal(coreg("play", str(steady.script)), pulse.env) as term:
+    with (
+        pulse.recording(tmp_path / "heard.wav") as heard,
+        terminal(coreg("play", str(steady.script)), pulse.env) as term,
+    ):
         term.wait_for("Second")
         time.sleep(2.5)
         restarted = term.press("r")
@@ -723,19 +775,22 @@ def test_r_restarts_the_step_and_n_goes_to_the_next_section(
         assert term.process.wait(timeout=10) == 0, term.text()
         assert_terminal_restored(term)
 
-    for pressed, target in ((restarted, second.start_samples),
-                            (skipped, third.start_samples)):
+    for pressed, target in ((restarted, second.start_samples), (skipped, third.start_samples)):
         _, junction = quiet_after(heard.samples, heard.index_at(pressed))
-        landed = junction + offset_to_track(heard.samples, junction + ms_to_samples(200),
-                                            steady.wav)
+        landed = junction + offset_to_track(
+            heard.samples, junction + ms_to_samples(200), steady.wav
+        )
         assert abs(landed - target) <= ms_to_samples(10), (landed, target)
 
 
 @pytest.mark.slow
 def test_ctrl_c_in_the_terminal_fades_out_and_exits_130(
-        pulse: PulseServer, steady: Rendered, tmp_path: Path) -> None:
-    with pulse.recording(tmp_path / "heard.wav") as heard, \
-            terminal(coreg("play", str(steady.script)), pulse.env) as term:
+    pulse: PulseServer, steady: Rendered, tmp_path: Path
+) -> None:
+    with (
+        pulse.recording(tmp_path / "heard.wav") as heard,
+        terminal(coreg("play", str(steady.script)), pulse.env) as term,
+    ):
         term.wait_for("Here we are")
         time.sleep(1.0)
         term.press("\x03")
@@ -748,10 +803,16 @@ def test_ctrl_c_in_the_terminal_fades_out_and_exits_130(
 
 @pytest.mark.slow
 def test_sigint_without_a_terminal_fades_out_and_exits_130(
-        pulse: PulseServer, steady: Rendered, tmp_path: Path) -> None:
+    pulse: PulseServer, steady: Rendered, tmp_path: Path
+) -> None:
     with pulse.recording(tmp_path / "heard.wav") as heard:
-        process = subprocess.Popen(coreg("play", str(steady.script)), env=pulse.env,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            coreg("play", str(steady.script)),
+            env=pulse.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         assert process.stdout is not None
         assert process.stdout.readline().endswith("section  First\n")
         time.sleep(1.5)

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from coreg_audio.compile import compile_timeline
 from coreg_audio.errors import UsageError
-from coreg_audio.overrides import Overrides
-from coreg_audio.plot import (
+from coreg_audio.format.overrides import Overrides
+from coreg_audio.output.plot import (
     PICTURE_FORMATS,
     breath_runs,
     first_words,
@@ -22,7 +21,8 @@ from coreg_audio.plot import (
     row_length_s,
 )
 from coreg_audio.practice import load, timeline_of
-from coreg_audio.timeline import Timeline
+from coreg_audio.timeline.compile import compile_timeline
+from coreg_audio.timeline.events import Timeline
 from coreg_audio.units import samples_to_float_s
 
 from .conftest import CONFORMANCE, FakeSpeech, script_from
@@ -51,8 +51,11 @@ def timeline_from(text: str) -> Timeline:
 
 
 def breath_phases(timeline: Timeline) -> list[tuple[str, float, float]]:
-    return [(b.phase, samples_to_float_s(b.start_samples), samples_to_float_s(b.end_samples))
-            for b in timeline.breaths if b.phase != "rest"]
+    return [
+        (b.phase, samples_to_float_s(b.start_samples), samples_to_float_s(b.end_samples))
+        for b in timeline.breaths
+        if b.phase != "rest"
+    ]
 
 
 def test_the_curve_rises_on_inhale_stays_on_hold_and_falls_on_exhale() -> None:
@@ -93,7 +96,10 @@ def test_a_ramp_lengthens_the_phases_the_curve_is_drawn_from() -> None:
 def test_cue_words_sit_on_the_curve() -> None:
     data = plot_data(timeline_from(BREATHING))
     assert [(cue.label, cue.level) for cue in data.cues[:3]] == [
-        ("In", 0.0), ("Hold", 1.0), ("Out", 1.0)]
+        ("In", 0.0),
+        ("Hold", 1.0),
+        ("Out", 1.0),
+    ]
     assert [count.label for count in data.counts[:3]] == ["2", "3", "4"]
     assert [count.level for count in data.counts[:3]] == pytest.approx([0.25, 0.5, 0.75])
     assert {cue.kind for cue in data.cues} == {"inhale", "hold", "exhale"}
@@ -106,8 +112,7 @@ def test_sections_speech_beats_and_bells_follow_the_timeline() -> None:
     assert data.sections[-1].end_s == pytest.approx(timeline.duration_s)
     assert [s.label for s in data.speech] == ["Now slower."]
     beats = [e for e in timeline.events if e.kind == "beat"]
-    assert [(b.side, b.accent) for b in data.beats] == [
-        (e.phase, bool(e.accent)) for e in beats]
+    assert [(b.side, b.accent) for b in data.beats] == [(e.phase, bool(e.accent)) for e in beats]
     assert [b.side for b in data.beats[:4]] == ["left", "right", "left", "right"]
     assert [b.accent for b in data.beats[-4:]] == [True, False, True, False]
     assert [m.label for m in data.movement_cues] == ["Left", "Right", "Left", "Right"]
@@ -117,16 +122,28 @@ def test_sections_speech_beats_and_bells_follow_the_timeline() -> None:
 
 def test_the_curve_does_not_depend_on_the_tone_style() -> None:
     script = script_from(BREATHING)
-    drawn = {style: plot_data(compile_timeline(Overrides(tones=style).apply(script),
-                                               FakeSpeech())).breath
-             for style in ("glide", "chime", "none")}
+    drawn = {
+        style: plot_data(
+            compile_timeline(Overrides(tones=style).apply(script), FakeSpeech())
+        ).breath
+        for style in ("glide", "chime", "none")
+    }
     assert drawn["glide"] == drawn["chime"] == drawn["none"]
     assert drawn["none"] == plot_data(timeline_from(BREATHING)).breath
 
 
-@pytest.mark.parametrize(("duration_s", "row_s"), [
-    (20, 30), (60, 30), (239, 30), (241, 60), (9.5 * 60, 90), (30 * 60, 240), (4 * 3600, 1800),
-])
+@pytest.mark.parametrize(
+    ("duration_s", "row_s"),
+    [
+        (20, 30),
+        (60, 30),
+        (239, 30),
+        (241, 60),
+        (9.5 * 60, 90),
+        (30 * 60, 240),
+        (4 * 3600, 1800),
+    ],
+)
 def test_rows_fit_the_track_in_at_most_eight(duration_s: float, row_s: int) -> None:
     assert row_length_s(duration_s) == row_s
 
@@ -176,8 +193,10 @@ def test_svg_and_pdf_follow_the_extension(tmp_path: Path) -> None:
     assert set(PICTURE_FORMATS) == {"png", "svg", "pdf"}
 
 
-@pytest.mark.parametrize(("name", "words"), [
-    ("t.gif", "must end in .png"), ("no-folder/t.png", "does not exist"), ("t", "must end in")])
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [("t.gif", "must end in .png"), ("no-folder/t.png", "does not exist"), ("t", "must end in")],
+)
 def test_bad_picture_names_are_usage_errors(tmp_path: Path, name: str, words: str) -> None:
     calls: list[object] = []
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from coreg_audio.errors import ScriptError
+from coreg_audio.format.loader import parse_script_bytes
+from coreg_audio.format.overrides import Overrides
 from coreg_audio.library import available
-from coreg_audio.loader import parse_script_bytes
-from coreg_audio.overrides import Overrides
 from coreg_audio.practice import checked_script, list_practices
 
 
@@ -60,18 +60,22 @@ def test_an_unknown_top_level_key_leaves_the_cross_checks_out() -> None:
 
 
 def test_overrides_count_when_a_script_with_problems_is_checked() -> None:
-    found = problems_of("""
+    found = problems_of(
+        """
         title: T
         steps:
           - say: "Hi {c}"
           - pause: -1
-    """, Overrides(params={"c": "Sam"}))
+    """,
+        Overrides(params={"c": "Sam"}),
+    )
     assert len(found) == 1 and found[0].startswith("4:12 "), found
 
 
 @pytest.mark.slow
-def test_listing_reports_each_practice_then_the_end(tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_listing_reports_each_practice_then_the_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Slow only when the speech cache is cold: listing speaks every practice once."""
     monkeypatch.setenv("COREG_AUDIO_PATH", str(tmp_path))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))

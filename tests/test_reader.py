@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coreg_audio.errors import CoregError, ScriptError
-from coreg_audio.loader import parse_script_bytes
-from coreg_audio.model import (
+from coreg_audio.format.loader import parse_script_bytes
+from coreg_audio.format.model import (
     Bell,
     Breathe,
     Pattern,
@@ -26,8 +26,8 @@ from coreg_audio.model import (
     VoiceRef,
     Walk,
 )
+from coreg_audio.format.reader import parse_pattern_text, read_script, suggestion
 from coreg_audio.practice import checked_script
-from coreg_audio.reader import parse_pattern_text, read_script, suggestion
 
 from .conftest import CONFORMANCE, REPO, script_from
 
@@ -62,8 +62,12 @@ def test_minimal_script_takes_every_default() -> None:
     assert script.tones.style == "glide"
     assert script.tones.level_db == -12.0
     assert script.tones.pitch_hz == 196.0
-    assert (script.pattern.inhale_s, script.pattern.hold_s, script.pattern.exhale_s,
-            script.pattern.rest_s) == (4, 0, 6, 0)
+    assert (
+        script.pattern.inhale_s,
+        script.pattern.hold_s,
+        script.pattern.exhale_s,
+        script.pattern.rest_s,
+    ) == (4, 0, 6, 0)
     assert (script.lead_s, script.tail_s, script.gap_s) == (1, 3, 1)
     assert script.steps == (Pause("1", script.steps[0].loc, Fraction(1)),)
 
@@ -107,13 +111,16 @@ def test_the_spec_example_reads_whole() -> None:
     assert isinstance(bell, Bell) and bell.strikes == 3 and bell.duration_s == 15
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("4-6", (4, 0, 6, 0)),
-    ("4-7-8", (4, 7, 8, 0)),
-    ("4-4-4-4", (4, 4, 4, 4)),
-    ("0.7071-0.9137", (Fraction("0.7071"), 0, Fraction("0.9137"), 0)),
-    ("3.5 - 5", (Fraction(7, 2), 0, 5, 0)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("4-6", (4, 0, 6, 0)),
+        ("4-7-8", (4, 7, 8, 0)),
+        ("4-4-4-4", (4, 4, 4, 4)),
+        ("0.7071-0.9137", (Fraction("0.7071"), 0, Fraction("0.9137"), 0)),
+        ("3.5 - 5", (Fraction(7, 2), 0, 5, 0)),
+    ],
+)
 def test_pattern_strings(text: str, expected: tuple[Fraction, ...]) -> None:
     pattern = parse_pattern_text(text, script_from(MINIMAL).steps_loc)
     assert (pattern.inhale_s, pattern.hold_s, pattern.exhale_s, pattern.rest_s) == expected
@@ -131,8 +138,9 @@ def test_pattern_as_mapping_defaults_hold_and_rest() -> None:
         pattern: {inhale: 4, exhale: 8}
         steps: [{pause: 1}]
     """)
-    assert script.pattern == Pattern(Fraction(4), Fraction(0), Fraction(8), Fraction(0),
-                                     script.pattern.loc)
+    assert script.pattern == Pattern(
+        Fraction(4), Fraction(0), Fraction(8), Fraction(0), script.pattern.loc
+    )
 
 
 def test_shorthands_and_long_forms_agree() -> None:
@@ -211,16 +219,21 @@ def test_breathe_keys() -> None:
 
 
 def test_text_keeps_what_the_author_wrote() -> None:
-    script = script_from("""
+    script = script_from(
+        """
         title: T
         steps:
           - say: No
           - say: 0010
           - say: 1.50
         breathe_typo_free: true
-    """.replace("        breathe_typo_free: true\n", ""))
+    """.replace("        breathe_typo_free: true\n", "")
+    )
     assert [step.text.source for step in script.steps if isinstance(step, Say)] == [
-        "No", "0010", "1.50"]
+        "No",
+        "0010",
+        "1.50",
+    ]
 
 
 def test_numbers_read_as_decimals() -> None:
@@ -262,91 +275,216 @@ def test_text_location_points_inside_quotes() -> None:
 # -- errors: each at its line and column, all reported at once ------------------------
 
 ERROR_CASES = [
-    ("unknown top key", "title: T\nstpes: []\n",
-     ["test.yaml:1:1: error: the script needs 'steps'",
-      "test.yaml:2:1: error: unknown key 'stpes' in the script; did you mean 'steps'?"]),
+    (
+        "unknown top key",
+        "title: T\nstpes: []\n",
+        [
+            "test.yaml:1:1: error: the script needs 'steps'",
+            "test.yaml:2:1: error: unknown key 'stpes' in the script; did you mean 'steps'?",
+        ],
+    ),
     ("missing title", "steps: [{pause: 1}]\n", ["test.yaml:1:1: error: the script needs 'title'"]),
-    ("format", "format: 2\ntitle: T\nsteps: [{pause: 1}]\n",
-     ["test.yaml:1:9: error: this script is format 2; coreg-audio reads format 1"]),
-    ("inhail", "title: T\npattern: {inhail: 4, exhale: 6}\nsteps: [{pause: 1}]\n",
-     ["test.yaml:2:10: error: 'pattern' needs 'inhale'",
-      "test.yaml:2:11: error: unknown key 'inhail' in 'pattern'; did you mean 'inhale'?"]),
-    ("range cycles", "title: T\nsteps:\n  - breathe: {cycles: 0}\n",
-     ["test.yaml:3:23: error: 'cycles' in step 1 (breathe) must be from 1 to 1000, not 0"]),
-    ("whole", "title: T\nsteps:\n  - bell: 2.5\n",
-     ["test.yaml:3:11: error: the strikes of step 1 (bell) must be a whole number from 1 to "
-      "20, not 2.5"]),
-    ("pause zero", "title: T\nsteps:\n  - pause: 0\n",
-     ["test.yaml:3:12: error: the pause of step 1 must be more than 0 and at most 3600 "
-      "seconds, not 0"]),
-    ("rate", "title: T\nvoice: {rate: 20}\nsteps: [{pause: 1}]\n",
-     ["test.yaml:2:15: error: 'voice' 'rate' must be from 80 to 300, not 20"]),
-    ("engine", "title: T\nvoice: {engine: espek}\nsteps: [{pause: 1}]\n",
-     ["test.yaml:2:17: error: 'voice' 'engine' must be one of pyttsx3, espeak, not 'espek'; "
-      "did you mean 'espeak'?"]),
-    ("step kind", "title: T\nsteps:\n  - sya: hello\n",
-     ["test.yaml:3:5: error: step 1 has no step kind: unknown key 'sya'; did you mean 'say'?"]),
-    ("two kinds", "title: T\nsteps:\n  - say: hi\n    pause: 2\n",
-     ["test.yaml:4:5: error: step 1 has both 'say' and 'pause'; put each in its own step "
-      "(a new '- ' line)"]),
-    ("empty steps", "title: T\nsteps: []\n",
-     ["test.yaml:2:8: error: 'steps' is empty; add at least one step"]),
-    ("steps not list", "title: T\nsteps: hello\n",
-     ["test.yaml:2:8: error: 'steps' must be a list of steps (lines starting with '- '), "
-      "not 'hello'"]),
-    ("both cycles and minutes", "title: T\nsteps:\n  - breathe: {cycles: 2, minutes: 1}\n",
-     ["test.yaml:3:26: error: step 1 (breathe) gives both 'cycles' and 'minutes'; keep one"]),
-    ("neither", "title: T\nsteps:\n  - breathe: {count: true}\n",
-     ["test.yaml:3:5: error: step 1 (breathe) needs 'cycles' (or 'minutes')"]),
-    ("to with minutes", "title: T\nsteps:\n  - breathe: {minutes: 2, to: 4-8}\n",
-     ["test.yaml:3:27: error: step 1 (breathe) cannot use 'to' with 'minutes'; give 'cycles' "
-      "so the change has a known number of steps"]),
-    ("duplicate key", "title: T\ntitle: U\nsteps: [{pause: 1}]\n",
-     ["test.yaml:2:1: error: 'title' is given twice in the script (first at line 1)"]),
-    ("count not bool", "title: T\nsteps:\n  - breathe: {cycles: 1, count: 4}\n",
-     ["test.yaml:3:33: error: 'count' in step 1 (breathe) must be true or false, not '4'"]),
-    ("tone style", "title: T\ntones: glid\nsteps: [{pause: 1}]\n",
-     ["test.yaml:2:8: error: 'tones' must be one of glide, chime, none, not 'glid'; "
-      "did you mean 'glide'?"]),
-    ("pan", "title: T\nsteps:\n  - walk: {steps: 4, pan: 2}\n",
-     ["test.yaml:3:27: error: 'pan' in step 1 (walk) must be from 0 to 1, not 2"]),
-    ("pace", "title: T\nsteps:\n  - walk: {steps: 4, pace: 200}\n",
-     ["test.yaml:3:28: error: 'pace' in step 1 (walk) must be from 30 to 180 steps a minute, "
-      "not 200"]),
-    ("period", "title: T\nsteps:\n  - rock: {cycles: 4, period: 0.5}\n",
-     ["test.yaml:3:31: error: 'period' in step 1 (rock) must be from 1 to 30 seconds, not 0.5"]),
-    ("repeat times", "title: T\nsteps:\n  - repeat: {times: 1001, steps: [{pause: 1}]}\n",
-     ["test.yaml:3:21: error: 'times' in step 1 (repeat) must be from 1 to 1000, not 1001"]),
-    ("nested path", "title: T\nsteps:\n  - repeat:\n      times: 2\n      steps:\n"
-     "        - pause: 1\n        - bel: 1\n",
-     ["test.yaml:7:11: error: step 1.2 has no step kind: unknown key 'bel'; "
-      "did you mean 'bell'?"]),
-    ("inf", "title: T\nsteps:\n  - pause: .inf\n",
-     ["test.yaml:3:12: error: the pause of step 1 must be a number (seconds), not '.inf'"]),
-    ("huge", "title: T\nsteps:\n  - pause: 1e999999999999\n",
-     ["test.yaml:3:12: error: the pause of step 1 must be more than 0 and at most 3600 "
-      "seconds, not 1e999999999999"]),
-    ("bare step word", "title: T\nsteps:\n  - bell\n",
-     ["test.yaml:3:5: error: step 1 'bell' needs a value: write 'bell: ...'"]),
-    ("say without text", "title: T\nsteps:\n  - say:\n",
-     ["test.yaml:3:5: error: step 1 (say) needs some text: 'say: Hello'"]),
-    ("sibling unknown", "title: T\nsteps:\n  - say: Hi\n    aftr: 2\n",
-     ["test.yaml:4:5: error: unknown key 'aftr' in step 1 (say); did you mean 'after'?"]),
-    ("language", "title: T\nlanguage: english please\nsteps: [{pause: 1}]\n",
-     ["test.yaml:2:11: error: 'language' must be a language code such as en, de or en-us, "
-      "not 'english please'"]),
-    ("summary lines", "title: T\nsummary: |\n  one\n  two\nsteps: [{pause: 1}]\n",
-     ["test.yaml:2:10: error: 'summary' must be one line"]),
-    ("ambience level", "title: T\nambience: {sound: rain, level: 5}\nsteps: [{pause: 1}]\n",
-     ["test.yaml:2:32: error: ambience 'level' must be from -60 to 0 dB, not 5"]),
-    ("param name", "title: T\nparams: {'a b': x}\nsteps: [{pause: 1}]\n",
-     ["test.yaml:2:10: error: a param name is a word of letters, digits, '_' or '-' "
-      "(e.g. a, partner_1)"]),
+    (
+        "format",
+        "format: 2\ntitle: T\nsteps: [{pause: 1}]\n",
+        ["test.yaml:1:9: error: this script is format 2; coreg-audio reads format 1"],
+    ),
+    (
+        "inhail",
+        "title: T\npattern: {inhail: 4, exhale: 6}\nsteps: [{pause: 1}]\n",
+        [
+            "test.yaml:2:10: error: 'pattern' needs 'inhale'",
+            "test.yaml:2:11: error: unknown key 'inhail' in 'pattern'; did you mean 'inhale'?",
+        ],
+    ),
+    (
+        "range cycles",
+        "title: T\nsteps:\n  - breathe: {cycles: 0}\n",
+        ["test.yaml:3:23: error: 'cycles' in step 1 (breathe) must be from 1 to 1000, not 0"],
+    ),
+    (
+        "whole",
+        "title: T\nsteps:\n  - bell: 2.5\n",
+        [
+            "test.yaml:3:11: error: the strikes of step 1 (bell) must be a whole number from 1 to "
+            "20, not 2.5"
+        ],
+    ),
+    (
+        "pause zero",
+        "title: T\nsteps:\n  - pause: 0\n",
+        [
+            "test.yaml:3:12: error: the pause of step 1 must be more than 0 and at most 3600 "
+            "seconds, not 0"
+        ],
+    ),
+    (
+        "rate",
+        "title: T\nvoice: {rate: 20}\nsteps: [{pause: 1}]\n",
+        ["test.yaml:2:15: error: 'voice' 'rate' must be from 80 to 300, not 20"],
+    ),
+    (
+        "engine",
+        "title: T\nvoice: {engine: espek}\nsteps: [{pause: 1}]\n",
+        [
+            "test.yaml:2:17: error: 'voice' 'engine' must be one of pyttsx3, espeak, not 'espek'; "
+            "did you mean 'espeak'?"
+        ],
+    ),
+    (
+        "step kind",
+        "title: T\nsteps:\n  - sya: hello\n",
+        ["test.yaml:3:5: error: step 1 has no step kind: unknown key 'sya'; did you mean 'say'?"],
+    ),
+    (
+        "two kinds",
+        "title: T\nsteps:\n  - say: hi\n    pause: 2\n",
+        [
+            "test.yaml:4:5: error: step 1 has both 'say' and 'pause'; put each in its own step "
+            "(a new '- ' line)"
+        ],
+    ),
+    (
+        "empty steps",
+        "title: T\nsteps: []\n",
+        ["test.yaml:2:8: error: 'steps' is empty; add at least one step"],
+    ),
+    (
+        "steps not list",
+        "title: T\nsteps: hello\n",
+        [
+            "test.yaml:2:8: error: 'steps' must be a list of steps (lines starting with '- '), "
+            "not 'hello'"
+        ],
+    ),
+    (
+        "both cycles and minutes",
+        "title: T\nsteps:\n  - breathe: {cycles: 2, minutes: 1}\n",
+        ["test.yaml:3:26: error: step 1 (breathe) gives both 'cycles' and 'minutes'; keep one"],
+    ),
+    (
+        "neither",
+        "title: T\nsteps:\n  - breathe: {count: true}\n",
+        ["test.yaml:3:5: error: step 1 (breathe) needs 'cycles' (or 'minutes')"],
+    ),
+    (
+        "to with minutes",
+        "title: T\nsteps:\n  - breathe: {minutes: 2, to: 4-8}\n",
+        [
+            "test.yaml:3:27: error: step 1 (breathe) cannot use 'to' with 'minutes'; give 'cycles' "
+            "so the change has a known number of steps"
+        ],
+    ),
+    (
+        "duplicate key",
+        "title: T\ntitle: U\nsteps: [{pause: 1}]\n",
+        ["test.yaml:2:1: error: 'title' is given twice in the script (first at line 1)"],
+    ),
+    (
+        "count not bool",
+        "title: T\nsteps:\n  - breathe: {cycles: 1, count: 4}\n",
+        ["test.yaml:3:33: error: 'count' in step 1 (breathe) must be true or false, not '4'"],
+    ),
+    (
+        "tone style",
+        "title: T\ntones: glid\nsteps: [{pause: 1}]\n",
+        [
+            "test.yaml:2:8: error: 'tones' must be one of glide, chime, none, not 'glid'; "
+            "did you mean 'glide'?"
+        ],
+    ),
+    (
+        "pan",
+        "title: T\nsteps:\n  - walk: {steps: 4, pan: 2}\n",
+        ["test.yaml:3:27: error: 'pan' in step 1 (walk) must be from 0 to 1, not 2"],
+    ),
+    (
+        "pace",
+        "title: T\nsteps:\n  - walk: {steps: 4, pace: 200}\n",
+        [
+            "test.yaml:3:28: error: 'pace' in step 1 (walk) must be from 30 to 180 steps a minute, "
+            "not 200"
+        ],
+    ),
+    (
+        "period",
+        "title: T\nsteps:\n  - rock: {cycles: 4, period: 0.5}\n",
+        ["test.yaml:3:31: error: 'period' in step 1 (rock) must be from 1 to 30 seconds, not 0.5"],
+    ),
+    (
+        "repeat times",
+        "title: T\nsteps:\n  - repeat: {times: 1001, steps: [{pause: 1}]}\n",
+        ["test.yaml:3:21: error: 'times' in step 1 (repeat) must be from 1 to 1000, not 1001"],
+    ),
+    (
+        "nested path",
+        "title: T\nsteps:\n  - repeat:\n      times: 2\n      steps:\n"
+        "        - pause: 1\n        - bel: 1\n",
+        [
+            "test.yaml:7:11: error: step 1.2 has no step kind: unknown key 'bel'; "
+            "did you mean 'bell'?"
+        ],
+    ),
+    (
+        "inf",
+        "title: T\nsteps:\n  - pause: .inf\n",
+        ["test.yaml:3:12: error: the pause of step 1 must be a number (seconds), not '.inf'"],
+    ),
+    (
+        "huge",
+        "title: T\nsteps:\n  - pause: 1e999999999999\n",
+        [
+            "test.yaml:3:12: error: the pause of step 1 must be more than 0 and at most 3600 "
+            "seconds, not 1e999999999999"
+        ],
+    ),
+    (
+        "bare step word",
+        "title: T\nsteps:\n  - bell\n",
+        ["test.yaml:3:5: error: step 1 'bell' needs a value: write 'bell: ...'"],
+    ),
+    (
+        "say without text",
+        "title: T\nsteps:\n  - say:\n",
+        ["test.yaml:3:5: error: step 1 (say) needs some text: 'say: Hello'"],
+    ),
+    (
+        "sibling unknown",
+        "title: T\nsteps:\n  - say: Hi\n    aftr: 2\n",
+        ["test.yaml:4:5: error: unknown key 'aftr' in step 1 (say); did you mean 'after'?"],
+    ),
+    (
+        "language",
+        "title: T\nlanguage: english please\nsteps: [{pause: 1}]\n",
+        [
+            "test.yaml:2:11: error: 'language' must be a language code such as en, de or en-us, "
+            "not 'english please'"
+        ],
+    ),
+    (
+        "summary lines",
+        "title: T\nsummary: |\n  one\n  two\nsteps: [{pause: 1}]\n",
+        ["test.yaml:2:10: error: 'summary' must be one line"],
+    ),
+    (
+        "ambience level",
+        "title: T\nambience: {sound: rain, level: 5}\nsteps: [{pause: 1}]\n",
+        ["test.yaml:2:32: error: ambience 'level' must be from -60 to 0 dB, not 5"],
+    ),
+    (
+        "param name",
+        "title: T\nparams: {'a b': x}\nsteps: [{pause: 1}]\n",
+        [
+            "test.yaml:2:10: error: a param name is a word of letters, digits, '_' or '-' "
+            "(e.g. a, partner_1)"
+        ],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "text", "expected"), ERROR_CASES,
-                         ids=[case[0] for case in ERROR_CASES])
+@pytest.mark.parametrize(
+    ("name", "text", "expected"), ERROR_CASES, ids=[case[0] for case in ERROR_CASES]
+)
 def test_errors_point_at_line_and_column(name: str, text: str, expected: list[str]) -> None:
     with pytest.raises(ScriptError) as caught:
         read_script(parse_script_bytes(text.encode(), Path("test.yaml"), "test.yaml"), "test")
@@ -390,14 +528,46 @@ def _read(data: bytes) -> None:
 
 
 yaml_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**6, 10**6)
-    | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.sampled_from(["title", "steps", "say", "pause", "breathe", "cycles",
-                                       "pattern", "to", "cues", "count", "guide", "repeat",
-                                       "times", "rock", "walk", "bell", "voice", "params",
-                                       "ambience", "tones", "section", "inhale", "text"])
-                      | st.text(max_size=8), children, max_size=5),
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "title",
+                    "steps",
+                    "say",
+                    "pause",
+                    "breathe",
+                    "cycles",
+                    "pattern",
+                    "to",
+                    "cues",
+                    "count",
+                    "guide",
+                    "repeat",
+                    "times",
+                    "rock",
+                    "walk",
+                    "bell",
+                    "voice",
+                    "params",
+                    "ambience",
+                    "tones",
+                    "section",
+                    "inhale",
+                    "text",
+                ]
+            )
+            | st.text(max_size=8),
+            children,
+            max_size=5,
+        )
+    ),
     max_leaves=25,
 )
 
@@ -420,9 +590,9 @@ def test_fuzz_mutated_scripts(path: Path, data: st.DataObject) -> None:
         if action == "flip":
             original[position] = data.draw(st.sampled_from(list(b"-:{}[]'\"&*!|>#%@ \n\t0a9")))
         elif action == "delete":
-            del original[position:position + data.draw(st.integers(1, 12))]
+            del original[position : position + data.draw(st.integers(1, 12))]
         elif action == "insert":
             original[position:position] = data.draw(st.binary(max_size=6))
         else:
-            original[position:position] = original[position:position + 40]
+            original[position:position] = original[position : position + 40]
     _read(bytes(original))

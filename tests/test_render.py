@@ -14,10 +14,10 @@ import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3, BitrateMode
 
-from coreg_audio import mix
+from coreg_audio.audio import mix
 from coreg_audio.errors import CoregError
+from coreg_audio.output.render import RenderOptions, render
 from coreg_audio.practice import load
-from coreg_audio.render import RenderOptions, render
 from coreg_audio.units import SAMPLE_RATE_HZ, ms_to_samples
 
 ONSET_TOLERANCE_MS = 15.0
@@ -45,17 +45,34 @@ steps:
 def read_wav(path: Path) -> np.ndarray:
     with wave.open(str(path), "rb") as file:
         assert (file.getframerate(), file.getnchannels(), file.getsampwidth()) == (
-            SAMPLE_RATE_HZ, 2, 2)
+            SAMPLE_RATE_HZ,
+            2,
+            2,
+        )
         frames = file.readframes(file.getnframes())
     return np.frombuffer(frames, dtype="<i2").reshape(-1, 2).astype(np.float64) / 32768.0
 
 
 def ebur128(path: Path) -> tuple[float, float]:
     """Integrated loudness and true peak as ffmpeg measures them."""
-    result = subprocess.run(["ffmpeg", "-nostats", "-hide_banner", "-i", str(path), "-af",
-                             "ebur128=peak=true", "-f", "null", "-"],
-                            capture_output=True, text=True, check=True)
-    summary = result.stderr[result.stderr.rindex("Summary:"):]
+    result = subprocess.run(
+        [
+            "ffmpeg",
+            "-nostats",
+            "-hide_banner",
+            "-i",
+            str(path),
+            "-af",
+            "ebur128=peak=true",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    summary = result.stderr[result.stderr.rindex("Summary:") :]
     integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))  # type: ignore[union-attr]
     peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))  # type: ignore[union-attr]
     return integrated, peak
@@ -68,25 +85,33 @@ def spoken_render(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[
     script.write_text(SPOKEN)
     out = folder / "spoken.wav"
     render(load(str(script)), out)
-    shown = subprocess.run([sys.executable, "-m", "coreg_audio", "show", str(script), "--json"],
-                           capture_output=True, text=True, check=True)
+    shown = subprocess.run(
+        [sys.executable, "-m", "coreg_audio", "show", str(script), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return out, json.loads(shown.stdout)
 
 
 @pytest.mark.slow
 def test_every_spoken_item_is_audible_within_15_ms_of_its_start(
-        spoken_render: tuple[Path, dict[str, object]]) -> None:
+    spoken_render: tuple[Path, dict[str, object]],
+) -> None:
     path, timeline = spoken_render
     track = np.max(np.abs(read_wav(path)), axis=1)
     threshold = 10 ** (AUDIBLE_DBFS / 20)
     tolerance = ms_to_samples(ONSET_TOLERANCE_MS)
-    spoken = [e for e in timeline["events"]  # type: ignore[attr-defined]
-              if e["kind"] in ("speech", "cue", "count")]
+    spoken = [
+        e
+        for e in timeline["events"]  # type: ignore[attr-defined]
+        if e["kind"] in ("speech", "cue", "count")
+    ]
     assert len(spoken) == 4 + 2 * (1 + 3 + 1 + 5) + (1 + 2 + 1 + 1 + 3) + 4
     previous_end = 0
     for event in spoken:
         start = round(event["start"] * SAMPLE_RATE_HZ)
-        region = track[previous_end:start + tolerance + 1]
+        region = track[previous_end : start + tolerance + 1]
         loud = np.flatnonzero(region > threshold)
         assert loud.size, f"nothing audible within 15 ms of {event}"
         onset = previous_end + int(loud[0])
@@ -96,7 +121,8 @@ def test_every_spoken_item_is_audible_within_15_ms_of_its_start(
 
 @pytest.mark.slow
 def test_wav_is_mastered_and_as_long_as_the_timeline(
-        spoken_render: tuple[Path, dict[str, object]]) -> None:
+    spoken_render: tuple[Path, dict[str, object]],
+) -> None:
     path, timeline = spoken_render
     samples = read_wav(path)
     assert samples.shape[0] == round(timeline["duration"] * SAMPLE_RATE_HZ)  # type: ignore[operator]
@@ -108,8 +134,10 @@ def test_wav_is_mastered_and_as_long_as_the_timeline(
 @pytest.mark.slow
 def test_a_render_repeats_exactly(tmp_path: Path) -> None:
     script = tmp_path / "again.yaml"
-    script.write_text("title: Again\nambience: rain\nsteps:\n  - say: Once more.\n"
-                      "  - breathe: {cycles: 1, pattern: 2-3}\n  - bell: {ring: 2}\n")
+    script.write_text(
+        "title: Again\nambience: rain\nsteps:\n  - say: Once more.\n"
+        "  - breathe: {cycles: 1, pattern: 2-3}\n  - bell: {ring: 2}\n"
+    )
     render(load(str(script)), tmp_path / "one.wav")
     render(load(str(script)), tmp_path / "two.wav")
     render(load(str(script)), tmp_path / "three.wav", RenderOptions(seed=7))
@@ -122,16 +150,40 @@ def test_a_render_repeats_exactly(tmp_path: Path) -> None:
 def test_breath_sync_mp3_is_phone_ready(tmp_path: Path) -> None:
     """The acceptance check, through the command a user types."""
     out = tmp_path / "breath-sync.mp3"
-    result = subprocess.run([sys.executable, "-m", "coreg_audio", "render", "breath-sync", "-o",
-                             str(out)], capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [sys.executable, "-m", "coreg_audio", "render", "breath-sync", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stderr
-    shown = json.loads(subprocess.run(
-        [sys.executable, "-m", "coreg_audio", "show", "breath-sync", "--json"],
-        capture_output=True, text=True, check=True).stdout)
+    shown = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "coreg_audio", "show", "breath-sync", "--json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
 
-    probe = json.loads(subprocess.run(
-        ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-show_chapters", "-of",
-         "json", str(out)], capture_output=True, text=True, check=True).stdout)
+    probe = json.loads(
+        subprocess.run(
+            [
+                "ffprobe",
+                "-v",
+                "error",
+                "-show_format",
+                "-show_streams",
+                "-show_chapters",
+                "-of",
+                "json",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     chapters = probe["chapters"]
     assert [c["tags"]["title"] for c in chapters] == [s["title"] for s in shown["sections"]]
     starts = [float(c["start_time"]) for c in chapters]
@@ -146,7 +198,10 @@ def test_breath_sync_mp3_is_phone_ready(tmp_path: Path) -> None:
     assert "Breathing together" in tags["comment"] and "shared, slow pace" in tags["comment"]
     stream = probe["streams"][0]
     assert (stream["codec_name"], int(stream["sample_rate"]), stream["channels"]) == (
-        "mp3", 44100, 2)
+        "mp3",
+        44100,
+        2,
+    )
     assert float(probe["format"]["duration"]) == pytest.approx(shown["duration"], abs=0.05)
 
     info = MP3(out).info
@@ -163,7 +218,8 @@ def test_breath_sync_mp3_is_phone_ready(tmp_path: Path) -> None:
 
 
 def test_a_failed_render_leaves_no_file_and_keeps_the_old_one(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     script = tmp_path / "x.yaml"
     script.write_text("title: X\nsteps:\n  - breathe: {cycles: 3, guide: 0}\n")
     target = tmp_path / "x.wav"
@@ -186,8 +242,8 @@ def test_a_failed_render_leaves_no_file_and_keeps_the_old_one(
 
 def test_the_gain_is_measured_once_per_mix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from coreg_audio.cache import CACHE_DIR_ENV
+    from coreg_audio.output.render import Mastering, master_gain_db
     from coreg_audio.practice import build_timeline
-    from coreg_audio.render import Mastering, master_gain_db
     from coreg_audio.speech import Speaker
 
     monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
@@ -222,10 +278,12 @@ steps:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "bitrate_kbps"),
-                         [("t.m4a", 128), ("t.m4a", 192), ("t.opus", 64), ("t.opus", 128)])
+@pytest.mark.parametrize(
+    ("name", "bitrate_kbps"), [("t.m4a", 128), ("t.m4a", 192), ("t.opus", 64), ("t.opus", 128)]
+)
 def test_m4a_and_opus_are_as_loud_as_mp3_and_stay_under_the_ceiling(
-        tmp_path: Path, name: str, bitrate_kbps: int) -> None:
+    tmp_path: Path, name: str, bitrate_kbps: int
+) -> None:
     script = tmp_path / "peaky.yaml"
     script.write_text(PEAKY)
     render(load(str(script)), tmp_path / name, RenderOptions(bitrate_kbps=bitrate_kbps))

@@ -12,10 +12,10 @@ import jsonschema
 import pytest
 import yaml
 
-from coreg_audio import schema as schema_module
 from coreg_audio.errors import ScriptError
-from coreg_audio.loader import parse_script_bytes
-from coreg_audio.reader import STEP_KEYS, STEP_KINDS, TOP_LEVEL_KEYS, VOICE_KEYS, read_script
+from coreg_audio.format import schema as schema_module
+from coreg_audio.format.loader import parse_script_bytes
+from coreg_audio.format.reader import STEP_KEYS, STEP_KINDS, TOP_LEVEL_KEYS, VOICE_KEYS, read_script
 
 from .conftest import CONFORMANCE, REPO, SHARED_CONFORMANCE
 from .test_reader import ERROR_CASES
@@ -38,7 +38,7 @@ def reader_accepts(text: str) -> bool:
 
 
 def test_the_shipped_file_is_the_generated_schema() -> None:
-    """Regenerate with: python -m coreg_audio.schema > src/coreg_audio/schema.json"""
+    """Regenerate with: python -m coreg_audio.format.schema > src/coreg_audio/format/schema.json"""
     assert schema_module.SCHEMA_FILE.read_text(encoding="utf-8") == schema_module.render()
 
 
@@ -53,15 +53,19 @@ def test_it_names_exactly_the_readers_keys() -> None:
     for kind in STEP_KINDS:
         step = SCHEMA["$defs"][f"step-{kind}"]
         assert set(step["properties"]) == {kind, *STEP_KEYS[kind]}
-        inner = next(option for option in step["properties"][kind]["anyOf"]
-                     if option.get("type") == "object")
+        inner = next(
+            option for option in step["properties"][kind]["anyOf"] if option.get("type") == "object"
+        )
         assert tuple(inner["properties"]) == STEP_KEYS[kind]
         assert step["additionalProperties"] is False and inner["additionalProperties"] is False
 
 
 def scripts_that_validate() -> list[Path]:
-    found = [*sorted((REPO / "scripts").glob("*.yaml")), *sorted(CONFORMANCE.glob("*.yaml")),
-             REPO / "src" / "coreg_audio" / "template.yaml"]
+    found = [
+        *sorted((REPO / "scripts").glob("*.yaml")),
+        *sorted(CONFORMANCE.glob("*.yaml")),
+        REPO / "src" / "coreg_audio" / "format" / "template.yaml",
+    ]
     if SHARED_CONFORMANCE.is_dir():
         found += sorted(SHARED_CONFORMANCE.glob("*.yaml"))
     return found
@@ -162,8 +166,11 @@ def test_valid_forms_pass_the_reader_and_the_schema(name: str) -> None:
     assert not [e.message for e in VALIDATOR.iter_errors(yaml.safe_load(text))]
 
 
-@pytest.mark.parametrize(("name", "text"), [(case[0], case[1]) for case in ERROR_CASES],
-                         ids=[case[0] for case in ERROR_CASES])
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [(case[0], case[1]) for case in ERROR_CASES],
+    ids=[case[0] for case in ERROR_CASES],
+)
 def test_the_readers_structural_errors_are_rejected(name: str, text: str) -> None:
     assert not reader_accepts(text)
     if name in NOT_VISIBLE_AS_JSON:
@@ -172,25 +179,28 @@ def test_the_readers_structural_errors_are_rejected(name: str, text: str) -> Non
     assert not schema_accepts(text)
 
 
-@pytest.mark.parametrize("text", [
-    "title: T\nsteps:\n  - say: Hi\n    walk: {steps: 2}\n",
-    "title: T\nsteps:\n  - pause:\n",
-    "title: T\nsteps:\n  - section:\n",
-    "title: T\nsteps:\n  - repeat: {times: 2}\n",
-    "title: T\nsteps:\n  - repeat:\n    steps: [{pause: 1}]\n",
-    "title: T\nsteps:\n  - rock: {cycles: 2, minutes: 1}\n",
-    "title: T\nsteps:\n  - rock:\n    period: 4\n",
-    "title: T\nsteps:\n  - walk: {pace: 90}\n",
-    "title: T\nsteps:\n  - breathe: 4\n",
-    "title: T\nsteps:\n  - breathe:\n    cycles: 2\n    minutes: 1\n",
-    "title: T\nsteps:\n  - breathe: {cycles: 2}\n    to: 4-8\n    minutes: 1\n",
-    "title: T\nsteps:\n  - breathe: {cycles: 1, cues: {inhail: In}}\n",
-    "title: T\npattern: 4\nsteps: [{pause: 1}]\n",
-    "title: T\npattern: 4-x\nsteps: [{pause: 1}]\n",
-    "title: T\nvoices: {'my voice': {rate: 100}}\nsteps: [{pause: 1}]\n",
-    "title: T\nambience: {level: -20}\nsteps: [{pause: 1}]\n",
-    "title: T\ntones: {style: bells}\nsteps: [{pause: 1}]\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "title: T\nsteps:\n  - say: Hi\n    walk: {steps: 2}\n",
+        "title: T\nsteps:\n  - pause:\n",
+        "title: T\nsteps:\n  - section:\n",
+        "title: T\nsteps:\n  - repeat: {times: 2}\n",
+        "title: T\nsteps:\n  - repeat:\n    steps: [{pause: 1}]\n",
+        "title: T\nsteps:\n  - rock: {cycles: 2, minutes: 1}\n",
+        "title: T\nsteps:\n  - rock:\n    period: 4\n",
+        "title: T\nsteps:\n  - walk: {pace: 90}\n",
+        "title: T\nsteps:\n  - breathe: 4\n",
+        "title: T\nsteps:\n  - breathe:\n    cycles: 2\n    minutes: 1\n",
+        "title: T\nsteps:\n  - breathe: {cycles: 2}\n    to: 4-8\n    minutes: 1\n",
+        "title: T\nsteps:\n  - breathe: {cycles: 1, cues: {inhail: In}}\n",
+        "title: T\npattern: 4\nsteps: [{pause: 1}]\n",
+        "title: T\npattern: 4-x\nsteps: [{pause: 1}]\n",
+        "title: T\nvoices: {'my voice': {rate: 100}}\nsteps: [{pause: 1}]\n",
+        "title: T\nambience: {level: -20}\nsteps: [{pause: 1}]\n",
+        "title: T\ntones: {style: bells}\nsteps: [{pause: 1}]\n",
+    ],
+)
 def test_more_structural_mistakes_are_rejected_by_both(text: str) -> None:
     assert not reader_accepts(text)
     assert not schema_accepts(text)
@@ -200,8 +210,13 @@ def test_more_structural_mistakes_are_rejected_by_both(text: str) -> None:
 
 BASE: dict[str, Any] = {"title": "T", "steps": [{"pause": 1}]}
 COMPANIONS: dict[str, dict[str, Any]] = {
-    "say": {"text": "Hi"}, "pause": {"seconds": 1}, "section": {"title": "S"}, "bell": {},
-    "breathe": {"cycles": 1}, "rock": {"cycles": 1}, "walk": {"steps": 1},
+    "say": {"text": "Hi"},
+    "pause": {"seconds": 1},
+    "section": {"title": "S"},
+    "bell": {},
+    "breathe": {"cycles": 1},
+    "rock": {"cycles": 1},
+    "walk": {"steps": 1},
     "repeat": {"times": 1, "steps": [{"pause": 1}]},
 }
 COUNT_KEYS = {"breathe": "cycles", "rock": "cycles", "walk": "steps"}
@@ -222,15 +237,21 @@ def ranged_fields() -> Iterator[tuple[str, dict[str, Any], Build]]:
         yield f"top {key}", top[key], lambda v, key=key: {**BASE, key: v}
     pattern = SCHEMA["$defs"]["pattern"]["anyOf"][1]["properties"]
     for phase, node in pattern.items():
-        yield (f"pattern {phase}", node,
-               lambda v, phase=phase: {**BASE, "pattern": {"inhale": 4, "exhale": 6, phase: v}})
+        yield (
+            f"pattern {phase}",
+            node,
+            lambda v, phase=phase: {**BASE, "pattern": {"inhale": 4, "exhale": 6, phase: v}},
+        )
     for key, node in SCHEMA["$defs"]["voice"]["properties"].items():
         if "maximum" in node:
             yield f"voice {key}", node, lambda v, key=key: {**BASE, "voice": {key: v}}
     for key, node in top["ambience"]["anyOf"][1]["properties"].items():
         if "maximum" in node:
-            yield (f"ambience {key}", node,
-                   lambda v, key=key: {**BASE, "ambience": {"sound": "rain", key: v}})
+            yield (
+                f"ambience {key}",
+                node,
+                lambda v, key=key: {**BASE, "ambience": {"sound": "rain", key: v}},
+            )
     for key, node in top["tones"]["anyOf"][1]["properties"].items():
         if "maximum" in node:
             yield f"tones {key}", node, lambda v, key=key: {**BASE, "tones": {key: v}}
@@ -240,17 +261,27 @@ def ranged_fields() -> Iterator[tuple[str, dict[str, Any], Build]]:
         inner = next(option for option in options if option.get("type") == "object")
         for option in options:
             if "maximum" in option:
-                yield (f"{kind} shorthand", option,
-                       lambda v, kind=kind: {**BASE, "steps": [{kind: v}]})
+                yield (
+                    f"{kind} shorthand",
+                    option,
+                    lambda v, kind=kind: {**BASE, "steps": [{kind: v}]},
+                )
         for key in STEP_KEYS[kind]:
             if "maximum" not in step["properties"][key]:
                 continue
-            yield (f"{kind} {key} beside", step["properties"][key],
-                   lambda v, kind=kind, key=key: {
-                       **BASE, "steps": [{kind: None, **_step_keys(kind, key, v)}]})
-            yield (f"{kind} {key} inside", inner["properties"][key],
-                   lambda v, kind=kind, key=key: {
-                       **BASE, "steps": [{kind: _step_keys(kind, key, v)}]})
+            yield (
+                f"{kind} {key} beside",
+                step["properties"][key],
+                lambda v, kind=kind, key=key: {
+                    **BASE,
+                    "steps": [{kind: None, **_step_keys(kind, key, v)}],
+                },
+            )
+            yield (
+                f"{kind} {key} inside",
+                inner["properties"][key],
+                lambda v, kind=kind, key=key: {**BASE, "steps": [{kind: _step_keys(kind, key, v)}]},
+            )
 
 
 def bounded_nodes(node: Any) -> Iterator[int]:
@@ -280,16 +311,16 @@ def edge_values(node: dict[str, Any]) -> list[tuple[Any, bool]]:
         values += [(node["exclusiveMinimum"], False), (node["exclusiveMinimum"] + step, True)]
     if whole:
         values.append((Fraction(node["minimum"]) + Fraction(1, 2), False))
-    return [(int(v) if Fraction(v).denominator == 1 else float(v), inside)
-            for v, inside in values]
+    return [(int(v) if Fraction(v).denominator == 1 else float(v), inside) for v, inside in values]
 
 
 CASES = [(name, node, build) for name, node, build in ranged_fields()]
 
 
 @pytest.mark.parametrize(("name", "node", "build"), CASES, ids=[case[0] for case in CASES])
-def test_reader_and_schema_agree_at_every_bound(name: str, node: dict[str, Any],
-                                                build: Build) -> None:
+def test_reader_and_schema_agree_at_every_bound(
+    name: str, node: dict[str, Any], build: Build
+) -> None:
     for value, inside in edge_values(node):
         text = yaml.safe_dump(build(value), sort_keys=False).replace(": null\n", ":\n")
         assert schema_accepts(text) == inside, (value, text)

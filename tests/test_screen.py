@@ -7,8 +7,7 @@ import io
 import pytest
 from rich.console import Console
 
-from coreg_audio.compile import compile_timeline
-from coreg_audio.screen import (
+from coreg_audio.live.screen import (
     Breath,
     LiveScreen,
     PlainLog,
@@ -18,7 +17,8 @@ from coreg_audio.screen import (
     pacer_line,
     state_at,
 )
-from coreg_audio.timeline import Timeline
+from coreg_audio.timeline.compile import compile_timeline
+from coreg_audio.timeline.events import Timeline
 from coreg_audio.units import SAMPLE_RATE_HZ, seconds_to_samples
 
 from .conftest import FakeSpeech, script_from
@@ -41,13 +41,15 @@ GLIDE = """\
 
 
 def test_with_chimes_the_pacer_still_shows_the_rest_and_a_ramps_last_breath() -> None:
-    index = ScreenIndex(timeline("""\
+    index = ScreenIndex(
+        timeline("""\
         title: Chimes
         lead: 0
         tones: chime
         steps:
           - breathe: {cycles: 2, pattern: 2-0-4-2, to: 4-0-8-2}
-        """))
+        """)
+    )
     assert index.state_at(7 * S).breath == Breath("rest", 0.0, 1.0)
     last_exhale = index.state_at(14 * S).breath
     assert last_exhale is not None and last_exhale.phase == "exhale"
@@ -56,21 +58,32 @@ def test_with_chimes_the_pacer_still_shows_the_rest_and_a_ramps_last_breath() ->
 
 
 def test_with_neither_tones_nor_cues_the_pacer_still_follows_the_breath() -> None:
-    index = ScreenIndex(timeline("""\
+    index = ScreenIndex(
+        timeline("""\
         title: Quiet
         lead: 0
         tones: none
         steps:
           - breathe: {cycles: 4, pattern: 4-6, guide: 1}
-        """))
+        """)
+    )
     assert index.state_at(31 * S).breath == Breath("inhale", 0.25, 3.0)
 
 
-@pytest.mark.parametrize(("phase", "progress", "size"), [
-    ("inhale", 0.0, 0.0), ("inhale", 0.25, 0.25), ("inhale", 1.0, 1.0), ("hold", 0.5, 1.0),
-    ("exhale", 0.0, 1.0), ("exhale", 0.75, 0.25), ("rest", 0.5, 0.0), ("inhale", 1.5, 1.0)])
-def test_the_pacer_grows_in_holds_and_shrinks_out(phase: str, progress: float,
-                                                   size: float) -> None:
+@pytest.mark.parametrize(
+    ("phase", "progress", "size"),
+    [
+        ("inhale", 0.0, 0.0),
+        ("inhale", 0.25, 0.25),
+        ("inhale", 1.0, 1.0),
+        ("hold", 0.5, 1.0),
+        ("exhale", 0.0, 1.0),
+        ("exhale", 0.75, 0.25),
+        ("rest", 0.5, 0.0),
+        ("inhale", 1.5, 1.0),
+    ],
+)
+def test_the_pacer_grows_in_holds_and_shrinks_out(phase: str, progress: float, size: float) -> None:
     assert fullness(phase, progress) == size
 
 
@@ -138,8 +151,9 @@ def line_seconds(index: ScreenIndex) -> int:
 
 
 def test_the_pacer_bar_is_as_full_as_the_breath() -> None:
-    widths = [pacer_line(Breath("inhale", size, 1.0)).plain.count("█")
-              for size in (0.0, 0.25, 0.5, 1.0)]
+    widths = [
+        pacer_line(Breath("inhale", size, 1.0)).plain.count("█") for size in (0.0, 0.25, 0.5, 1.0)
+    ]
     assert widths[0] == 0 and widths[-1] == 41
     assert widths == sorted(widths) and 9 <= widths[1] <= 11 and 19 <= widths[2] <= 21
     bar = pacer_line(Breath("exhale", 0.5, 2.2)).plain

@@ -16,21 +16,32 @@ from pathlib import Path
 
 import pytest
 
-from coreg_audio.model import Say, Script, Section
+from coreg_audio.format.model import Say, Script, Section
+from coreg_audio.format.validate import spoken_texts, walk_steps
 from coreg_audio.practice import load, timeline_of
-from coreg_audio.timeline import Timeline
-from coreg_audio.validate import spoken_texts, walk_steps
+from coreg_audio.timeline.events import Timeline
 
 from .conftest import REPO
 
 SCRIPTS = REPO / "scripts"
 NAMES = sorted(path.stem for path in SCRIPTS.glob("*.yaml"))
-THE_EIGHT = {"breath-sync", "breathing-touch", "rock-together", "walk-together", "mirroring",
-             "arriving", "holding-space", "steady-together"}
-SCHEMA_LINE = "# yaml-language-server: $schema=../src/coreg_audio/schema.json"
-MEDICAL = re.compile(r"\b(heal|cure|treat|therap|diagnos|disorder|symptom|medic|clinic|"
-                     r"patient|ptsd|vagus|vagal|blood pressure|heart rate|nervous system|"
-                     r"anxiety|depress|guarantee)", re.IGNORECASE)
+THE_EIGHT = {
+    "breath-sync",
+    "breathing-touch",
+    "rock-together",
+    "walk-together",
+    "mirroring",
+    "arriving",
+    "holding-space",
+    "steady-together",
+}
+SCHEMA_LINE = "# yaml-language-server: $schema=../src/coreg_audio/format/schema.json"
+MEDICAL = re.compile(
+    r"\b(heal|cure|treat|therap|diagnos|disorder|symptom|medic|clinic|"
+    r"patient|ptsd|vagus|vagal|blood pressure|heart rate|nervous system|"
+    r"anxiety|depress|guarantee)",
+    re.IGNORECASE,
+)
 COMMANDING = re.compile(r"\b(must|have to|has to|should|ought)\b", re.IGNORECASE)
 MAX_SENTENCE_WORDS = 20
 
@@ -117,10 +128,24 @@ def test_it_is_valid_three_to_thirty_minutes_with_sections(name: str) -> None:
 
 def ebur128(path: Path) -> tuple[float, float]:
     """(integrated LUFS, true peak dBTP) as ``ffmpeg -af ebur128=peak=true`` reports them."""
-    result = subprocess.run(["ffmpeg", "-nostats", "-hide_banner", "-i", str(path), "-af",
-                             "ebur128=peak=true", "-f", "null", "-"],
-                            capture_output=True, text=True, check=True)
-    summary = result.stderr[result.stderr.rindex("Summary:"):]
+    result = subprocess.run(
+        [
+            "ffmpeg",
+            "-nostats",
+            "-hide_banner",
+            "-i",
+            str(path),
+            "-af",
+            "ebur128=peak=true",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    summary = result.stderr[result.stderr.rindex("Summary:") :]
     integrated = re.search(r"I:\s+(-?[\d.]+) LUFS", summary)
     peak = re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary)
     assert integrated is not None and peak is not None, summary
@@ -131,8 +156,12 @@ def ebur128(path: Path) -> tuple[float, float]:
 @pytest.mark.parametrize("name", NAMES)
 def test_it_renders_at_the_standard_loudness(name: str, tmp_path: Path) -> None:
     out = tmp_path / f"{name}.wav"
-    result = subprocess.run([sys.executable, "-m", "coreg_audio", "render", name, "-o", str(out)],
-                            capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [sys.executable, "-m", "coreg_audio", "render", name, "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stderr
     with wave.open(str(out)) as track:
         frames = track.getnframes()

@@ -24,7 +24,7 @@ from mutagen.mp3 import MP3, BitrateMode
 from scipy.signal import correlate
 
 from coreg_audio.errors import MissingComponent, RenderFailed, UsageError
-from coreg_audio.sinks import (
+from coreg_audio.output.sinks import (
     MP3_BITRATES_KBPS,
     Mp3Sink,
     TrackInfo,
@@ -42,7 +42,7 @@ from coreg_audio.sinks import (
     renumber_mp3,
     write_file_atomically,
 )
-from coreg_audio.timeline import Chapter
+from coreg_audio.timeline.events import Chapter
 from coreg_audio.units import SAMPLE_RATE_HZ, seconds_to_samples
 
 SR = SAMPLE_RATE_HZ
@@ -508,7 +508,7 @@ def test_mp3_pipe_to_ffmpeg_holds_seconds_of_audio(tmp_path: Path) -> None:
 def test_ffmpeg_prints_nothing_on_the_terminal(tmp_path: Path) -> None:
     code = (
         "import sys, numpy as np; from pathlib import Path\n"
-        "from coreg_audio.sinks import open_sink, TrackInfo, Chapter\n"
+        "from coreg_audio.output.sinks import open_sink, TrackInfo, Chapter\n"
         "info = TrackInfo('t', comment='c', chapters=(Chapter('a', 0, 44100),))\n"
         "with open_sink(Path(sys.argv[1]), info) as sink:\n"
         "    sink.write(np.zeros((44100, 2), np.float32))\n"
@@ -636,7 +636,7 @@ FULL_DISK = """
 import resource, signal, sys, numpy as np
 from pathlib import Path
 from coreg_audio.errors import RenderFailed
-from coreg_audio.sinks import open_sink, TrackInfo
+from coreg_audio.output.sinks import open_sink, TrackInfo
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (64_000, 64_000))
 block = (0.1 * np.random.default_rng(0).standard_normal((44100, 2))).astype(np.float32)
@@ -666,7 +666,7 @@ def test_file_size_limit_is_render_failed(tmp_path: Path, name: str, message: st
 CTRL_C = """
 import os, sys, numpy as np
 from pathlib import Path
-from coreg_audio.sinks import open_sink, TrackInfo
+from coreg_audio.output.sinks import open_sink, TrackInfo
 block = np.zeros((4410, 2), np.float32)
 with open_sink(Path(sys.argv[1]), TrackInfo("t", comment="c")) as sink:
     sink.write(block)
@@ -704,15 +704,20 @@ def test_ctrl_c_in_a_terminal_leaves_nothing_half_written(tmp_path: Path, name: 
 
 
 def cover() -> bytes:
-    from coreg_audio.cover import cover_png
-    from coreg_audio.model import Loc, Pattern
+    from coreg_audio.format.model import Loc, Pattern
+    from coreg_audio.output.cover import cover_png
 
     return cover_png("Box", Pattern(Fraction(4), Fraction(4), Fraction(4), Fraction(4), Loc(1, 1)))
 
 
 ALBUM_INFO = TrackInfo(
-    title=MP3_INFO.title, artist=MP3_INFO.artist, album="Abend", comment=MP3_INFO.comment,
-    chapters=MP3_CHAPTERS, track=(3, 12), cover_png=cover(),
+    title=MP3_INFO.title,
+    artist=MP3_INFO.artist,
+    album="Abend",
+    comment=MP3_INFO.comment,
+    chapters=MP3_CHAPTERS,
+    track=(3, 12),
+    cover_png=cover(),
 )
 
 
@@ -742,19 +747,24 @@ def probe_tags(path: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("suffix", ALBUM_FORMATS)
-def test_every_format_carries_its_tags_and_track_number(album_tracks: dict[str, Path],
-                                                        suffix: str) -> None:
+def test_every_format_carries_its_tags_and_track_number(
+    album_tracks: dict[str, Path], suffix: str
+) -> None:
     tags = probe_tags(album_tracks[suffix])
     assert (tags["title"], tags["artist"], tags["album"], tags["track"]) == (
-        ALBUM_INFO.title, ALBUM_INFO.artist, "Abend", "3/12")
+        ALBUM_INFO.title,
+        ALBUM_INFO.artist,
+        "Abend",
+        "3/12",
+    )
     comment = tags.get("comment") or tags.get("description")
     assert comment == ALBUM_INFO.comment
 
 
 @pytest.mark.parametrize("number", [(4, 12), (10, 100)])
-def test_renumbering_gives_the_bytes_of_a_fresh_render(album_tracks: dict[str, Path],
-                                                       tmp_path: Path,
-                                                       number: tuple[int, int]) -> None:
+def test_renumbering_gives_the_bytes_of_a_fresh_render(
+    album_tracks: dict[str, Path], tmp_path: Path, number: tuple[int, int]
+) -> None:
     renumbered = tmp_path / "renumbered.mp3"
     shutil.copyfile(album_tracks[".mp3"], renumbered)
     renumber_mp3(renumbered, number)
@@ -767,9 +777,13 @@ def test_renumbering_gives_the_bytes_of_a_fresh_render(album_tracks: dict[str, P
 
 def test_renumbering_a_file_it_did_not_write_leaves_it_alone(tmp_path: Path) -> None:
     track = tmp_path / "t.mp3"
-    for content, words in [(b"not an mp3 at all", "no plain ID3v2.3 tag"),
-                           (b"ID3\x03\x00\x00\x00\x00\x00\x0aTIT2\x00\x00\x00\x00\x00\x00",
-                            "no track number to change")]:
+    for content, words in [
+        (b"not an mp3 at all", "no plain ID3v2.3 tag"),
+        (
+            b"ID3\x03\x00\x00\x00\x00\x00\x0aTIT2\x00\x00\x00\x00\x00\x00",
+            "no track number to change",
+        ),
+    ]:
         track.write_bytes(content)
         with pytest.raises(RenderFailed, match=re.escape(words)):
             renumber_mp3(track, (2, 3))
@@ -778,8 +792,9 @@ def test_renumbering_a_file_it_did_not_write_leaves_it_alone(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("suffix", ALBUM_FORMATS)
-def test_every_format_carries_its_chapters_in_time_order(album_tracks: dict[str, Path],
-                                                         suffix: str) -> None:
+def test_every_format_carries_its_chapters_in_time_order(
+    album_tracks: dict[str, Path], suffix: str
+) -> None:
     chapters = ffprobe(album_tracks[suffix])["chapters"]
     assert [c["tags"]["title"] for c in chapters] == [c.title for c in MP3_CHAPTERS]
     starts = [round(float(c["start_time"]) * 1000) for c in chapters]
@@ -787,8 +802,9 @@ def test_every_format_carries_its_chapters_in_time_order(album_tracks: dict[str,
 
 
 @pytest.mark.parametrize("suffix", ALBUM_FORMATS)
-def test_every_format_decodes_to_the_whole_track(album_tracks: dict[str, Path],
-                                                 suffix: str) -> None:
+def test_every_format_decodes_to_the_whole_track(
+    album_tracks: dict[str, Path], suffix: str
+) -> None:
     """As long as the track, up to the last AAC frame's padding (1024 samples)."""
     decoded = decode(album_tracks[suffix])
     assert 0 <= len(decoded) - len(mp3_track()) <= 1024
@@ -813,11 +829,17 @@ def test_mutagen_finds_the_cover_art(album_tracks: dict[str, Path], suffix: str)
         (block,) = OggOpus(path)["metadata_block_picture"]  # type: ignore[index]
         picture = Picture(base64.b64decode(block))
         assert (picture.type, picture.mime, picture.width, picture.height, picture.data) == (
-            3, "image/png", 600, 600, ALBUM_INFO.cover_png)
+            3,
+            "image/png",
+            600,
+            600,
+            ALBUM_INFO.cover_png,
+        )
 
 
 def test_mp3_with_cover_keeps_one_valid_comment_and_passes_mp3val(
-        album_tracks: dict[str, Path]) -> None:
+    album_tracks: dict[str, Path],
+) -> None:
     path = album_tracks[".mp3"]
     tags = ID3(path)
     (comm,) = tags.getall("COMM")
@@ -829,16 +851,16 @@ def test_mp3_with_cover_keeps_one_valid_comment_and_passes_mp3val(
     (toc,) = tags.getall("CTOC")
     assert toc.child_element_ids == [chap.element_id for chap in chaps]
     result = subprocess.run(["mp3val", str(path)], capture_output=True, text=True)
-    assert not [line for line in result.stdout.splitlines()
-                if line.startswith(("WARNING", "ERROR"))], result.stdout
+    assert not [
+        line for line in result.stdout.splitlines() if line.startswith(("WARNING", "ERROR"))
+    ], result.stdout
 
 
 def test_m4a_is_aac_and_opus_is_48k_opus(tmp_path: Path) -> None:
     for name, codec, rate in (("a.m4a", "aac", "44100"), ("a.opus", "opus", "48000")):
         write_all(tmp_path / name, TrackInfo("T"), noise(1.0), bitrate_kbps=128)
         (stream,) = [s for s in ffprobe(tmp_path / name)["streams"] if s["codec_type"] == "audio"]
-        assert (stream["codec_name"], stream["sample_rate"], stream["channels"]) == (
-            codec, rate, 2)
+        assert (stream["codec_name"], stream["sample_rate"], stream["channels"]) == (codec, rate, 2)
 
 
 def test_m4a_refuses_bitrates_its_encoder_clicks_at(tmp_path: Path) -> None:
@@ -873,4 +895,3 @@ def test_write_file_atomically_replaces_whole_or_not_at_all(tmp_path: Path) -> N
     with pytest.raises(UsageError, match="does not exist"):
         write_file_atomically(tmp_path / "gone" / "x", b"data")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["list.m3u8"]
-

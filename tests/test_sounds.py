@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.signal import butter, hilbert, sosfilt, sosfiltfilt
 
-from coreg_audio import sounds
-from coreg_audio.loudness import SPEECH_REFERENCE_LUFS, clip_loudness_lufs
+from coreg_audio.audio import sounds
+from coreg_audio.audio.loudness import SPEECH_REFERENCE_LUFS, clip_loudness_lufs
 from coreg_audio.units import SAMPLE_RATE_HZ, ms_to_samples, seconds_to_samples
 
 SR = SAMPLE_RATE_HZ

@@ -92,5 +92,3 @@ def test_a_damaged_entry_is_a_miss_and_is_rewritten(tmp_path: Path, damage: str)
     store.put(KEY, CLIP)
     got = store.get(KEY)
     assert got is not None and np.array_equal(got, CLIP)
-
-

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coreg_audio.loudness import SPEECH_REFERENCE_LUFS, clip_loudness_lufs
+from coreg_audio.audio.loudness import SPEECH_REFERENCE_LUFS, clip_loudness_lufs
 from coreg_audio.speech.clips import (
     FADE_IN_MS,
     FADE_OUT_MS,
@@ -177,8 +177,19 @@ def _espeak_words() -> tuple[np.ndarray, int]:
     import wave
 
     with tempfile.NamedTemporaryFile(suffix=".wav") as out:
-        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "140", "-w", out.name,
-                        "Take a breath. Pause, and let it go, slowly."], check=True)
+        subprocess.run(
+            [
+                "espeak-ng",
+                "-v",
+                "en-us",
+                "-s",
+                "140",
+                "-w",
+                out.name,
+                "Take a breath. Pause, and let it go, slowly.",
+            ],
+            check=True,
+        )
         with wave.open(out.name, "rb") as file:
             rate = file.getframerate()
             data = np.frombuffer(file.readframes(file.getnframes()), dtype="<i2")
@@ -186,7 +197,7 @@ def _espeak_words() -> tuple[np.ndarray, int]:
 
 
 def test_even_out_holds_real_speech_peaks_near_loudness() -> None:
-    from coreg_audio.limiter import true_peak_dbtp
+    from coreg_audio.audio.limiter import true_peak_dbtp
     from coreg_audio.speech.clips import PEAK_TO_LOUDNESS_DB, even_out, trimmed
 
     raw, rate = _espeak_words()

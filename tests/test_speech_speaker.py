@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from coreg_audio.audio.loudness import SPEECH_REFERENCE_LUFS, clip_loudness_lufs
 from coreg_audio.errors import MissingComponent
-from coreg_audio.loudness import SPEECH_REFERENCE_LUFS, clip_loudness_lufs
 from coreg_audio.speech import ENGINES, Speaker, voices
 from coreg_audio.speech.cache import ClipCache, clip_key
 from coreg_audio.speech.clips import FADE_OUT_MS, even_out, to_output_rate, trimmed

@@ -11,17 +11,17 @@ import pytest
 import yaml
 
 from coreg_audio.errors import UsageError
-from coreg_audio.practice import check_script, load
-from coreg_audio.reader import STEP_KINDS, TOP_LEVEL_KEYS
-from coreg_audio.schema import SCHEMA_FILE
-from coreg_audio.template import (
+from coreg_audio.format.reader import STEP_KINDS, TOP_LEVEL_KEYS
+from coreg_audio.format.schema import SCHEMA_FILE
+from coreg_audio.format.template import (
     TEMPLATE_FILE,
     practice_name,
     template_text,
     title_of,
     write_new,
 )
-from coreg_audio.validate import walk_steps
+from coreg_audio.format.validate import walk_steps
+from coreg_audio.practice import check_script, load
 
 
 @pytest.mark.slow
@@ -55,8 +55,9 @@ def test_every_top_level_key_is_written_and_explained() -> None:
 
 
 def test_every_step_kind_is_explained_in_a_comment() -> None:
-    comments = " ".join(line for line in TEMPLATE_FILE.read_text().splitlines()
-                        if line.strip().startswith("#"))
+    comments = " ".join(
+        line for line in TEMPLATE_FILE.read_text().splitlines() if line.strip().startswith("#")
+    )
     for kind in STEP_KINDS:
         assert re.search(rf"\b{kind}:", comments), f"no comment explains '{kind}'"
 
@@ -100,18 +101,37 @@ def test_the_file_gets_ordinary_permissions(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
 
 
-@pytest.mark.parametrize(("name", "stem"), [
-    ("my-practice", "my-practice"), ("my-practice.yaml", "my-practice"),
-    ("Evening_2", "Evening_2"), ("a", "a"), ("x.yml", "x"),
-])
+@pytest.mark.parametrize(
+    ("name", "stem"),
+    [
+        ("my-practice", "my-practice"),
+        ("my-practice.yaml", "my-practice"),
+        ("Evening_2", "Evening_2"),
+        ("a", "a"),
+        ("x.yml", "x"),
+    ],
+)
 def test_good_names(name: str, stem: str) -> None:
     assert practice_name(name) == stem
 
 
-@pytest.mark.parametrize("name", [
-    "", "-flag", "../up", "a/b", "two words", "dot.name", ".hidden", ".yaml", "a" * 65,
-    "tab\tname", "naïve", "con:colon",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        "-flag",
+        "../up",
+        "a/b",
+        "two words",
+        "dot.name",
+        ".hidden",
+        ".yaml",
+        "a" * 65,
+        "tab\tname",
+        "naïve",
+        "con:colon",
+    ],
+)
 def test_names_that_are_not_file_name_safe_are_refused(name: str, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="cannot be a practice name") as caught:
         write_new(name, tmp_path)

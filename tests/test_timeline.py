@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from coreg_audio.speech.voice import VoiceSettings
-from coreg_audio.timeline import Chapter, Event, Timeline, clock_mm_ss
+from coreg_audio.timeline.events import Chapter, Event, Timeline, clock_mm_ss
 from coreg_audio.units import SAMPLE_RATE_HZ
 
 
@@ -14,15 +14,21 @@ def sample_timeline() -> Timeline:
         Event("section", 0, 0, "1", title="Arriving"),
         Event("speech", 44100, 88200, "2", text="Sit down.", voice=VoiceSettings()),
         Event("tone", 132300, 308700, "3", phase="inhale", cycle=1, style="glide"),
-        Event("cue", 132300, 145000, "3", text="In", phase="inhale", cycle=1,
-              voice=VoiceSettings()),
+        Event(
+            "cue", 132300, 145000, "3", text="In", phase="inhale", cycle=1, voice=VoiceSettings()
+        ),
         Event("beat", 441000, 454230, "4", phase="left", cycle=1, pan=-0.6),
         Event("beat", 485100, 498330, "5", phase="right", cycle=2, pan=0.4, accent=False),
         Event("bell", 529200, 749700, "6"),
     )
-    return Timeline(title="Breath", author="coreg-audio", summary=None,
-                    duration_samples=882000, events=events,
-                    chapters=(Chapter("Arriving", 0, 882000),))
+    return Timeline(
+        title="Breath",
+        author="coreg-audio",
+        summary=None,
+        duration_samples=882000,
+        events=events,
+        chapters=(Chapter("Arriving", 0, 882000),),
+    )
 
 
 def test_json_has_exactly_the_documented_fields() -> None:
@@ -32,15 +38,39 @@ def test_json_has_exactly_the_documented_fields() -> None:
     assert data["duration"] == 20.0
     assert data["sections"] == [{"title": "Arriving", "start": 0.0, "end": 20.0}]
     events = data["events"]
-    assert events[0] == {"kind": "section", "start": 0.0, "end": 0.0, "title": "Arriving",
-                         "step": "1"}
-    assert events[1] == {"kind": "speech", "start": 1.0, "end": 2.0, "text": "Sit down.",
-                         "step": "2"}
-    assert events[2] == {"kind": "tone", "start": 3.0, "end": 7.0, "phase": "inhale",
-                         "cycle": 1, "style": "glide", "step": "3"}
+    assert events[0] == {
+        "kind": "section",
+        "start": 0.0,
+        "end": 0.0,
+        "title": "Arriving",
+        "step": "1",
+    }
+    assert events[1] == {
+        "kind": "speech",
+        "start": 1.0,
+        "end": 2.0,
+        "text": "Sit down.",
+        "step": "2",
+    }
+    assert events[2] == {
+        "kind": "tone",
+        "start": 3.0,
+        "end": 7.0,
+        "phase": "inhale",
+        "cycle": 1,
+        "style": "glide",
+        "step": "3",
+    }
     assert events[3]["end"] == 145000 / SAMPLE_RATE_HZ
-    assert events[4] == {"kind": "beat", "start": 10.0, "end": 10.3, "phase": "left",
-                         "cycle": 1, "pan": -0.6, "step": "4"}
+    assert events[4] == {
+        "kind": "beat",
+        "start": 10.0,
+        "end": 10.3,
+        "phase": "left",
+        "cycle": 1,
+        "pan": -0.6,
+        "step": "4",
+    }
     assert events[5]["accent"] is False
     assert events[6] == {"kind": "bell", "start": 12.0, "end": 17.0, "step": "6"}
     json.dumps(data)

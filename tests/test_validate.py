@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from coreg_audio.errors import ScriptError
-from coreg_audio.validate import (
+from coreg_audio.format.validate import (
     breathe_duration_s,
     clock,
     expanded_step_count,
@@ -37,8 +37,9 @@ def test_unknown_placeholder_points_at_it() -> None:
 
 def test_placeholder_in_a_folded_text_points_at_the_text() -> None:
     lines = problems("title: T\nparams: {a: x}\nsteps:\n  - say: >\n      Hello\n      {b}\n")
-    assert lines[0].startswith("test.yaml:4:10: error: in the text of step 1: the placeholder "
-                               "{b} has no value")
+    assert lines[0].startswith(
+        "test.yaml:4:10: error: in the text of step 1: the placeholder {b} has no value"
+    )
 
 
 def test_placeholders_in_cues_are_checked() -> None:
@@ -48,15 +49,20 @@ def test_placeholders_in_cues_are_checked() -> None:
 
 def test_text_empty_after_filling() -> None:
     lines = problems('title: T\nparams: {a: "..."}\nsteps:\n  - say: "{a}"\n')
-    assert lines == ["test.yaml:4:11: error: the text of step 1 has nothing to speak once its "
-                     "placeholders are filled ('...')"]
+    assert lines == [
+        "test.yaml:4:11: error: the text of step 1 has nothing to speak once its "
+        "placeholders are filled ('...')"
+    ]
 
 
 def test_unknown_voice_name_suggests() -> None:
-    lines = problems("title: T\nvoices: {soft: {rate: 100}}\nsteps:\n"
-                     "  - say: {text: Hi, voice: sfot}\n")
-    assert lines == ["test.yaml:4:28: error: step 1 uses voice 'sfot', which is not defined; "
-                     "did you mean 'soft'? (voices: soft)"]
+    lines = problems(
+        "title: T\nvoices: {soft: {rate: 100}}\nsteps:\n  - say: {text: Hi, voice: sfot}\n"
+    )
+    assert lines == [
+        "test.yaml:4:28: error: step 1 uses voice 'sfot', which is not defined; "
+        "did you mean 'soft'? (voices: soft)"
+    ]
 
 
 def test_ambience_file_must_exist(tmp_path: Path) -> None:
@@ -64,8 +70,7 @@ def test_ambience_file_must_exist(tmp_path: Path) -> None:
     assert lines[0].startswith("test.yaml:2:11: error: 'oceans' is neither a built-in ambience")
     assert lines[0].endswith("did you mean 'ocean'?")
     (tmp_path / "waves.ogg").write_bytes(b"x")
-    validate(script_from("title: T\nambience: waves.ogg\nsteps: [{pause: 1}]\n",
-                         folder=tmp_path))
+    validate(script_from("title: T\nambience: waves.ogg\nsteps: [{pause: 1}]\n", folder=tmp_path))
 
 
 def test_four_hour_cap_is_found_in_milliseconds() -> None:
@@ -79,8 +84,10 @@ def test_four_hour_cap_is_found_in_milliseconds() -> None:
                 - repeat: {times: 100, steps: [{breathe: {cycles: 1000}}]}
     """)
     assert time.perf_counter() - began < 2
-    assert lines == ["test.yaml:2:1: error: the practice would last at least 27777:46:44; at "
-                     "most 4:00:00 is allowed"]
+    assert lines == [
+        "test.yaml:2:1: error: the practice would last at least 27777:46:44; at "
+        "most 4:00:00 is allowed"
+    ]
 
 
 def test_expanded_steps_are_capped() -> None:
@@ -89,15 +96,20 @@ def test_expanded_steps_are_capped() -> None:
         steps:
           - repeat: {times: 1000, steps: [{repeat: {times: 1000, steps: [section: S]}}]}
     """)
-    assert lines == ["test.yaml:2:1: error: the steps expand to 1,000,000 steps once repeated; "
-                     "at most 200,000"]
+    assert lines == [
+        "test.yaml:2:1: error: the steps expand to 1,000,000 steps once repeated; at most 200,000"
+    ]
 
 
 def test_just_under_four_hours_is_fine() -> None:
-    validate(script_from("title: T\nlead: 0\ntail: 0\nsteps:\n"
-                         "  - repeat: {times: 4, steps: [{pause: 3600}]}\n"))
-    assert problems("title: T\nlead: 0\ntail: 0.001\nsteps:\n"
-                    "  - repeat: {times: 4, steps: [{pause: 3600}]}\n")
+    validate(
+        script_from(
+            "title: T\nlead: 0\ntail: 0\nsteps:\n  - repeat: {times: 4, steps: [{pause: 3600}]}\n"
+        )
+    )
+    assert problems(
+        "title: T\nlead: 0\ntail: 0.001\nsteps:\n  - repeat: {times: 4, steps: [{pause: 3600}]}\n"
+    )
 
 
 def test_durations_without_speech() -> None:

@@ -20,13 +20,29 @@ from .conftest import REPO
 
 GUIDE = REPO / "docs" / "writing-practices.md"
 SOURCE = REPO / "src" / "coreg_audio"
-AUTHOR_MODULES = ("loader", "reader", "validate", "compile", "placeholders", "library",
-                  "speech/engine")
+AUTHOR_MODULES = (
+    "format/loader",
+    "format/reader",
+    "format/validate",
+    "timeline/compile",
+    "format/placeholders",
+    "library",
+    "speech/engine",
+)
 """Where the messages an author meets while writing come from; each must be in the guide."""
-OTHER_MODULES = ("sinks", "speech/espeak_engine", "speech/pyttsx3_engine")
+OTHER_MODULES = ("output/sinks", "speech/espeak_engine", "speech/pyttsx3_engine")
 """Messages the guide may quote from making a track."""
-MESSAGE_CALLS = {"problem", "Problem", "fail", "PlaceholderProblem", "at", "UsageError",
-                 "MissingComponent", "VoiceNotFound", "_TooLarge"}
+MESSAGE_CALLS = {
+    "problem",
+    "Problem",
+    "fail",
+    "PlaceholderProblem",
+    "at",
+    "UsageError",
+    "MissingComponent",
+    "VoiceNotFound",
+    "_TooLarge",
+}
 MESSAGE_FUNCTIONS = {"_not_found"}
 """Functions that return a message for a call above to raise."""
 TAIL = r"(?: \(.*\))?"
@@ -36,12 +52,14 @@ COMMAND = "$ coreg-audio validate practice.yaml"
 
 def errors_section() -> str:
     text = GUIDE.read_text(encoding="utf-8")
-    return text[text.index("## Error messages, and what to do"):]
+    return text[text.index("## Error messages, and what to do") :]
 
 
 def fenced_blocks(text: str) -> list[tuple[str, str]]:
-    return [(match[1], match[2]) for match in
-            re.finditer(r"^```(\w*)\n(.*?)^```$", text, re.MULTILINE | re.DOTALL)]
+    return [
+        (match[1], match[2])
+        for match in re.finditer(r"^```(\w*)\n(.*?)^```$", text, re.MULTILINE | re.DOTALL)
+    ]
 
 
 def worked_examples() -> list[tuple[str, list[str]]]:
@@ -61,7 +79,7 @@ def worked_examples() -> list[tuple[str, list[str]]]:
 def quoted_messages() -> list[str]:
     """The first quoted span of each bullet under "Every message"."""
     section = errors_section()
-    listed = section[section.index("### Every message"):]
+    listed = section[section.index("### Every message") :]
     return re.findall(r"^- `([^`]+)`", listed, re.MULTILINE)
 
 
@@ -74,14 +92,18 @@ def _pattern(node: ast.expr) -> str:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return re.escape(node.value)
     if isinstance(node, ast.JoinedStr):
-        return "".join(_pattern(part) if isinstance(part, ast.Constant) else ".*"
-                       for part in node.values)
+        return "".join(
+            _pattern(part) if isinstance(part, ast.Constant) else ".*" for part in node.values
+        )
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         return _pattern(node.left) + _pattern(node.right)
     if isinstance(node, ast.IfExp):
         return f"(?:{_pattern(node.body)}|{_pattern(node.orelse)})"
-    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "replace"):
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "replace"
+    ):
         return _pattern(node.func.value).replace(r"\ ", r"\ *")
     return ".*"
 
@@ -89,20 +111,29 @@ def _pattern(node: ast.expr) -> str:
 def message_templates(module: str) -> Iterator[tuple[str, int, str]]:
     """(module, line, regex) for each message built in ``module``'s source."""
     tree = ast.parse((SOURCE / f"{module}.py").read_text(encoding="utf-8"))
-    returned = {id(node) for function in ast.walk(tree)
-                if isinstance(function, ast.FunctionDef) and function.name in MESSAGE_FUNCTIONS
-                for node in ast.walk(function) if isinstance(node, ast.Return)}
+    returned = {
+        id(node)
+        for function in ast.walk(tree)
+        if isinstance(function, ast.FunctionDef) and function.name in MESSAGE_FUNCTIONS
+        for node in ast.walk(function)
+        if isinstance(node, ast.Return)
+    }
     for node in ast.walk(tree):
         found: ast.expr | None = None
         tail = ""
         if isinstance(node, ast.Call) and node.args:
-            name = (node.func.attr if isinstance(node.func, ast.Attribute)
-                    else node.func.id if isinstance(node.func, ast.Name) else "")
+            name = (
+                node.func.attr
+                if isinstance(node.func, ast.Attribute)
+                else node.func.id
+                if isinstance(node.func, ast.Name)
+                else ""
+            )
             if name in MESSAGE_CALLS:
                 found = node.args[-1]
         elif isinstance(node, ast.Assign) and any(
-                isinstance(target, ast.Name) and target.id == "message"
-                for target in node.targets):
+            isinstance(target, ast.Name) and target.id == "message" for target in node.targets
+        ):
             found, tail = node.value, TAIL
         elif isinstance(node, ast.Return) and id(node) in returned:
             found = node.value
@@ -123,8 +154,9 @@ def gives(regex: str, message: str) -> bool:
 
 
 @pytest.mark.parametrize("index", range(len(worked_examples())))
-def test_each_worked_example_prints_what_the_guide_shows(index: int, tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_each_worked_example_prints_what_the_guide_shows(
+    index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     script, expected = worked_examples()[index]
     (tmp_path / "practice.yaml").write_text(script, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
@@ -143,16 +175,21 @@ def test_there_are_worked_examples_and_a_full_list() -> None:
 
 def test_every_quoted_message_is_one_the_code_gives() -> None:
     templates = all_templates(AUTHOR_MODULES + OTHER_MODULES)
-    unknown = [message for message in quoted_messages() + shown_messages()
-               if not any(gives(regex, message) for _, _, regex in templates)]
+    unknown = [
+        message
+        for message in quoted_messages() + shown_messages()
+        if not any(gives(regex, message) for _, _, regex in templates)
+    ]
     assert not unknown, f"the guide quotes messages the code never gives: {unknown}"
 
 
 def test_every_message_an_author_can_meet_is_in_the_guide() -> None:
     quoted = quoted_messages() + shown_messages()
-    missing = [f"{module}.py:{line}: {regex}"
-               for module, line, regex in all_templates(AUTHOR_MODULES)
-               if not any(gives(regex, message) for message in quoted)]
+    missing = [
+        f"{module}.py:{line}: {regex}"
+        for module, line, regex in all_templates(AUTHOR_MODULES)
+        if not any(gives(regex, message) for message in quoted)
+    ]
     assert not missing, "quote these in docs/writing-practices.md:\n" + "\n".join(missing)
 
 

@@ -64,8 +64,7 @@ class ArrayStore:
     def get(self, key: str, *, mapped: bool = False) -> np.ndarray | None:
         """The stored array (memory-mapped read-only when ``mapped``), or None."""
         try:
-            value = np.load(self.path(key), allow_pickle=False,
-                            mmap_mode="r" if mapped else None)
+            value = np.load(self.path(key), allow_pickle=False, mmap_mode="r" if mapped else None)
         except (OSError, ValueError, EOFError):
             return None
         return value if isinstance(value, np.ndarray) else None
@@ -78,16 +77,21 @@ class ArrayStore:
         temporary: str | None = None
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{key}.",
-                                                 suffix=".tmp")
+            handle, temporary = tempfile.mkstemp(
+                dir=target.parent, prefix=f".{key}.", suffix=".tmp"
+            )
             with os.fdopen(handle, "wb") as stream:
                 np.save(stream, np.ascontiguousarray(value), allow_pickle=False)
             os.replace(temporary, target)
             temporary = None
         except OSError as exc:
             self._writable = False
-            _log.warning("cannot write the cache in %s (%s); keeping what it would hold in "
-                         "memory for this run", self.folder, exc.strerror or exc)
+            _log.warning(
+                "cannot write the cache in %s (%s); keeping what it would hold in "
+                "memory for this run",
+                self.folder,
+                exc.strerror or exc,
+            )
         finally:
             if temporary is not None:
                 with contextlib.suppress(OSError):
@@ -100,10 +104,13 @@ class ArrayStore:
         found: list[Path] = []
         for shard in self.folder.iterdir():
             if shard.is_dir() and re.fullmatch(r"[0-9a-f]{2}", shard.name):
-                found.extend(entry for entry in shard.iterdir() if entry.is_file() and (
-                    _ENTRY.fullmatch(entry.name) or _TEMPORARY.fullmatch(entry.name)))
+                found.extend(
+                    entry
+                    for entry in shard.iterdir()
+                    if entry.is_file()
+                    and (_ENTRY.fullmatch(entry.name) or _TEMPORARY.fullmatch(entry.name))
+                )
         return found
-
 
     def size_bytes(self) -> int:
         total = 0

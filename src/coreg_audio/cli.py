@@ -16,10 +16,10 @@ import click
 
 from . import __version__, practice
 from .errors import CoregError, UsageError
-from .overrides import Overrides
+from .format.overrides import Overrides
 from .practice import Progress
 from .speech.voice import ENGINE_NAMES
-from .timeline import clock_mm_ss
+from .timeline.events import clock_mm_ss
 
 EXIT_INTERRUPTED = 130
 DEFAULT_SEED = 1
@@ -30,35 +30,64 @@ F = TypeVar("F", bound=Callable[..., Any])
 def override_options(command: F) -> F:
     """The flags that change a script for one run (cli.md, OVERRIDES)."""
     options = [
-        click.option("--pace", metavar="PATTERN",
-                     help="Starting pattern of every breathe step, e.g. 4-6 or 4-7-8."),
-        click.option("--set", "params", metavar="NAME=VALUE", multiple=True,
-                     help="Fill a {NAME} placeholder; repeatable."),
+        click.option(
+            "--pace",
+            metavar="PATTERN",
+            help="Starting pattern of every breathe step, e.g. 4-6 or 4-7-8.",
+        ),
+        click.option(
+            "--set",
+            "params",
+            metavar="NAME=VALUE",
+            multiple=True,
+            help="Fill a {NAME} placeholder; repeatable.",
+        ),
         click.option("--engine", type=click.Choice(ENGINE_NAMES), help="Speech engine."),
         click.option("--voice", metavar="ID", help="The engine's voice id (see 'voices')."),
         click.option("--rate", type=int, metavar="WPM", help="Speaking rate, words a minute."),
         click.option("--ambience", metavar="NAME|PATH|none", help="Replace the ambience."),
-        click.option("--tones", type=click.Choice(("glide", "chime", "none")),
-                     help="Breath tone style of every breathe step."),
-        click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
-                     help="Seed of generated ambience."),
+        click.option(
+            "--tones",
+            type=click.Choice(("glide", "chime", "none")),
+            help="Breath tone style of every breathe step.",
+        ),
+        click.option(
+            "--seed",
+            type=int,
+            default=DEFAULT_SEED,
+            show_default=True,
+            help="Seed of generated ambience.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def make_overrides(pace: str | None, params: tuple[str, ...], engine: str | None,
-                   voice: str | None, rate: int | None, ambience: str | None,
-                   tones: str | None) -> Overrides:
+def make_overrides(
+    pace: str | None,
+    params: tuple[str, ...],
+    engine: str | None,
+    voice: str | None,
+    rate: int | None,
+    ambience: str | None,
+    tones: str | None,
+) -> Overrides:
     values: dict[str, str] = {}
     for item in params:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise UsageError(f"--set takes NAME=VALUE, not '{item}'")
         values[name.strip()] = value
-    return Overrides(pace=pace, params=values, engine=engine, voice=voice, rate_wpm=rate,
-                     ambience=ambience, tones=tones)
+    return Overrides(
+        pace=pace,
+        params=values,
+        engine=engine,
+        voice=voice,
+        rate_wpm=rate,
+        ambience=ambience,
+        tones=tones,
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -88,8 +117,10 @@ def _list_table(rows: list[practice.Listing]) -> list[str]:
         where = "built-in" if row.origin == "built-in" else _home_short(row.path.parent)
         table.append((row.name, length, row.title, where))
     widths = [max(len(cells[i]) for cells in table) for i in range(3)]
-    return [f"{name:<{widths[0]}}  {length:>{widths[1]}}  {title:<{widths[2]}}  {where}"
-            for name, length, title, where in table]
+    return [
+        f"{name:<{widths[0]}}  {length:>{widths[1]}}  {title:<{widths[2]}}  {where}"
+        for name, length, title, where in table
+    ]
 
 
 def _home_short(folder: Path) -> str:
@@ -100,8 +131,12 @@ def _home_short(folder: Path) -> str:
 @cli.command()
 @click.argument("script")
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
-@click.option("--plot", type=click.Path(path_type=Path), metavar="FILE",
-              help="Draw the practice into FILE (.png, .svg or .pdf) instead of printing it.")
+@click.option(
+    "--plot",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Draw the practice into FILE (.png, .svg or .pdf) instead of printing it.",
+)
 @override_options
 def show(script: str, as_json: bool, plot: Path | None, seed: int, **flags: Any) -> None:
     """Print the timeline of SCRIPT, or draw it with --plot."""
@@ -117,26 +152,30 @@ def show(script: str, as_json: bool, plot: Path | None, seed: int, **flags: Any)
 
 
 def _show_plot(script: str, out: Path, as_json: bool, overrides: Overrides) -> None:
-    from . import plot
+    from .output import plot
 
     if as_json:
         raise UsageError("--plot draws a picture and --json prints text; use one at a time")
     plot.picture_format(out)
     loaded = practice.load(script, overrides)
     timeline = plot.plot_practice(loaded, out, practice.timeline_of)
-    click.echo(f"wrote {out} ({clock_mm_ss(timeline.duration_samples)[:5]}, "
-               f"{len(timeline.chapters)} sections)")
+    click.echo(
+        f"wrote {out} ({clock_mm_ss(timeline.duration_samples)[:5]}, "
+        f"{len(timeline.chapters)} sections)"
+    )
 
 
 @cli.command("new")
 @click.argument("name")
 def new_command(name: str) -> None:
     """Write NAME.yaml here: a commented practice to change, valid as it is."""
-    from .template import write_new
+    from .format.template import write_new
 
     path = write_new(name, Path.cwd())
-    click.echo(f"wrote {path.name}; try: coreg-audio show {path.name} --plot "
-               f"{path.stem}.png, then coreg-audio render {path.name}")
+    click.echo(
+        f"wrote {path.name}; try: coreg-audio show {path.name} --plot "
+        f"{path.stem}.png, then coreg-audio render {path.name}"
+    )
 
 
 @cli.command()
@@ -164,61 +203,113 @@ def validate(scripts: tuple[str, ...]) -> None:
 
 @cli.command()
 @click.argument("script", required=False)
-@click.option("--all", "every", is_flag=True,
-              help="Every practice on the search path, into --out-dir, with a playlist.")
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Output file, .mp3, .m4a, .opus or .wav [default: ./NAME.mp3].")
-@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="With --all: the folder [default: ./coreg-audio-tracks].")
-@click.option("--jobs", type=click.IntRange(min=1), metavar="N",
-              help="With --all: tracks rendered at once [default: one per core].")
-@click.option("--captions", is_flag=True,
-              help="Also write NAME.lrc and NAME.vtt beside the track (--all always does).")
+@click.option(
+    "--all",
+    "every",
+    is_flag=True,
+    help="Every practice on the search path, into --out-dir, with a playlist.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file, .mp3, .m4a, .opus or .wav [default: ./NAME.mp3].",
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --all: the folder [default: ./coreg-audio-tracks].",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="With --all: tracks rendered at once [default: one per core].",
+)
+@click.option(
+    "--captions",
+    is_flag=True,
+    help="Also write NAME.lrc and NAME.vtt beside the track (--all always does).",
+)
 @click.option("--album", metavar="TEXT", help="The album tag [default: coreg-audio practices].")
-@click.option("--bitrate", type=int, default=DEFAULT_BITRATE_KBPS, show_default=True,
-              metavar="KBPS", help="Bitrate of MP3 (constant), M4A and Opus.")
+@click.option(
+    "--bitrate",
+    type=int,
+    default=DEFAULT_BITRATE_KBPS,
+    show_default=True,
+    metavar="KBPS",
+    help="Bitrate of MP3 (constant), M4A and Opus.",
+)
 @override_options
-def render(script: str | None, every: bool, out: Path | None, out_dir: Path | None,
-           jobs: int | None, captions: bool, album: str | None, bitrate: int, seed: int,
-           **flags: Any) -> None:
+def render(
+    script: str | None,
+    every: bool,
+    out: Path | None,
+    out_dir: Path | None,
+    jobs: int | None,
+    captions: bool,
+    album: str | None,
+    bitrate: int,
+    seed: int,
+    **flags: Any,
+) -> None:
     """Render SCRIPT to an audio file, or every practice with --all."""
     overrides = make_overrides(**flags)
     if every:
         _render_all(script, out, out_dir, jobs, overrides, seed, bitrate, album)
         return
     if script is None:
-        raise UsageError("render needs a SCRIPT (a practice's name or .yaml file), "
-                         "or --all for every practice")
+        raise UsageError(
+            "render needs a SCRIPT (a practice's name or .yaml file), or --all for every practice"
+        )
     if out_dir is not None or jobs is not None:
         raise UsageError("--out-dir and --jobs go with --all; for one SCRIPT use -o")
-    from . import render as rendering
-    from .captions import write_captions
+    from .output import render as rendering
+    from .output.captions import write_captions
 
     loaded = practice.load(script, overrides)
     target = out if out is not None else Path(f"{loaded.name}.mp3")
-    options = rendering.RenderOptions(seed=seed, bitrate_kbps=bitrate,
-                                      album=album or rendering.DEFAULT_ALBUM)
+    options = rendering.RenderOptions(
+        seed=seed, bitrate_kbps=bitrate, album=album or rendering.DEFAULT_ALBUM
+    )
     with _progress_bar() as progress:
         timeline = rendering.render(loaded, target, options, progress)
-    click.echo(f"wrote {target} ({clock_mm_ss(timeline.duration_samples)[:5]}, "
-               f"{len(timeline.chapters)} chapters)")
+    click.echo(
+        f"wrote {target} ({clock_mm_ss(timeline.duration_samples)[:5]}, "
+        f"{len(timeline.chapters)} chapters)"
+    )
     if captions:
         lrc_path, vtt_path = write_captions(timeline, target)
         click.echo(f"wrote {lrc_path} and {vtt_path}")
 
 
-def _render_all(script: str | None, out: Path | None, out_dir: Path | None, jobs: int | None,
-                overrides: Overrides, seed: int, bitrate: int, album: str | None) -> None:
-    from . import batch
+def _render_all(
+    script: str | None,
+    out: Path | None,
+    out_dir: Path | None,
+    jobs: int | None,
+    overrides: Overrides,
+    seed: int,
+    bitrate: int,
+    album: str | None,
+) -> None:
+    from .output import batch
 
     if script is not None:
         raise UsageError(f"render takes a SCRIPT or --all, not both ('{script}' and --all)")
     if out is not None:
-        raise UsageError("--all writes NAME.mp3 for each practice into --out-dir; "
-                         "-o is for one SCRIPT")
-    options = batch.BatchOptions(seed=seed, bitrate_kbps=bitrate, album=album,
-                                 out_dir=out_dir or batch.DEFAULT_OUT_DIR, overrides=overrides,
-                                 jobs=jobs)
+        raise UsageError(
+            "--all writes NAME.mp3 for each practice into --out-dir; -o is for one SCRIPT"
+        )
+    options = batch.BatchOptions(
+        seed=seed,
+        bitrate_kbps=bitrate,
+        album=album,
+        out_dir=out_dir or batch.DEFAULT_OUT_DIR,
+        overrides=overrides,
+        jobs=jobs,
+    )
     with _progress_bar() as progress:
         report = batch.render_all(options, progress)
     for track in report.tracks:
@@ -227,17 +318,20 @@ def _render_all(script: str | None, out: Path | None, out_dir: Path | None, jobs
             click.echo(line, err=True)
     for path in report.removed:
         click.echo(f"removed    {path.name}")
-    click.echo(f"wrote {report.playlist} ({len(report.tracks)} practices: "
-               f"{report.count('rendered')} rendered, {report.count('renumbered')} renumbered, "
-               f"{report.count('unchanged')} unchanged, "
-               f"{report.count('failed')} failed)")
+    click.echo(
+        f"wrote {report.playlist} ({len(report.tracks)} practices: "
+        f"{report.count('rendered')} rendered, {report.count('renumbered')} renumbered, "
+        f"{report.count('unchanged')} unchanged, "
+        f"{report.count('failed')} failed)"
+    )
     if report.exit_code:
         raise SystemExit(report.exit_code)
 
 
 @cli.command("voices")
-@click.option("--engine", type=click.Choice(ENGINE_NAMES), default=ENGINE_NAMES[0],
-              show_default=True)
+@click.option(
+    "--engine", type=click.Choice(ENGINE_NAMES), default=ENGINE_NAMES[0], show_default=True
+)
 def voices_command(engine: str) -> None:
     """The voices a speech engine offers (use an id with --voice or 'voice: {name: ID}')."""
     from .speech import voices
@@ -249,42 +343,51 @@ def voices_command(engine: str) -> None:
 
 @cli.command("play")
 @click.argument("script")
-@click.option("--device", metavar="ID|NAME",
-              help="Output device, an index or name from 'devices' [default: the system's].")
+@click.option(
+    "--device",
+    metavar="ID|NAME",
+    help="Output device, an index or name from 'devices' [default: the system's].",
+)
 @override_options
 def play_command(script: str, device: str | None, seed: int, **flags: Any) -> None:
     """Play SCRIPT through the sound card, with a breath pacer on screen."""
-    from . import play as playing
-    from . import screen
+    from .live import play as playing
+    from .live import screen
 
     loaded = practice.load(script, make_overrides(**flags))
     try:
         with _progress_bar() as progress:
-            session = playing.prepare(loaded, playing.PlayOptions(seed=seed, device=device),
-                                      progress=progress)
+            session = playing.prepare(
+                loaded, playing.PlayOptions(seed=seed, device=device), progress=progress
+            )
         result = playing.play(session, view=screen.open_view)
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
         raise SystemExit(EXIT_INTERRUPTED) from None
     if result.underruns:
         count = len(result.underruns)
-        click.echo(f"{count} underrun{'s' if count > 1 else ''} (the first at "
-                   f"{clock_mm_ss(result.underruns[0])}): the sound stopped for a moment while "
-                   "the computer was busy", err=True)
+        click.echo(
+            f"{count} underrun{'s' if count > 1 else ''} (the first at "
+            f"{clock_mm_ss(result.underruns[0])}): the sound stopped for a moment while "
+            "the computer was busy",
+            err=True,
+        )
 
 
 @cli.command("devices")
 def devices_command() -> None:
     """The sound output devices; * marks the default (use one with 'play --device')."""
-    from .play import no_device_error, output_devices
+    from .live.play import no_device_error, output_devices
 
     listed = output_devices()
     if not listed:
         raise no_device_error("none is listed")
     for device in listed:
         mark = "*" if device.default else " "
-        click.echo(f"{mark} {device.index:>3}  {device.name:<32} {device.channels:>3} ch  "
-                   f"{device.host_api}")
+        click.echo(
+            f"{mark} {device.index:>3}  {device.name:<32} {device.channels:>3} ch  "
+            f"{device.host_api}"
+        )
 
 
 @cli.command("cache")
@@ -300,6 +403,7 @@ def cache_command(clear: bool) -> None:
     size_mb = cache.cache_size_bytes() / 1e6
     click.echo(f"{cache.cache_root()}  {size_mb:.1f} MB")
 
+
 @contextmanager
 def _progress_bar() -> Iterator[Progress | None]:
     """A progress bar on stderr when it is a terminal; nothing otherwise."""
@@ -310,10 +414,19 @@ def _progress_bar() -> Iterator[Progress | None]:
     from rich.progress import BarColumn, TaskProgressColumn, TextColumn
     from rich.progress import Progress as Bar
 
-    labels = {"speech": "Speaking", "measure": "Measuring", "write": "Writing",
-              "tracks": "Rendering"}
-    with Bar(TextColumn("{task.description:<10}"), BarColumn(), TaskProgressColumn(),
-             console=Console(stderr=True), transient=True) as bar:
+    labels = {
+        "speech": "Speaking",
+        "measure": "Measuring",
+        "write": "Writing",
+        "tracks": "Rendering",
+    }
+    with Bar(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         tasks: dict[str, Any] = {}
 
         def update(stage: str, done: int, total: int) -> None:
@@ -358,8 +471,11 @@ def run(argv: list[str] | None = None) -> int:
     except Exception as error:
         if os.environ.get("COREG_AUDIO_DEBUG"):
             raise
-        click.echo(f"coreg-audio: unexpected {type(error).__name__}: {error} "
-                   "(set COREG_AUDIO_DEBUG=1 for details, and please report it)", err=True)
+        click.echo(
+            f"coreg-audio: unexpected {type(error).__name__}: {error} "
+            "(set COREG_AUDIO_DEBUG=1 for details, and please report it)",
+            err=True,
+        )
         return 1
     return 0
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import platformdirs
 
 from .errors import UsageError
-from .reader import suggestion
+from .format.reader import suggestion
 from .resources import shipped_folder
 
 SCRIPT_SUFFIXES = (".yaml", ".yml")
@@ -26,7 +26,8 @@ def search_folders() -> list[tuple[Path, str]]:
     """The folders searched for a name, first match wins, with where each comes from."""
     folders: list[tuple[Path, str]] = [
         (Path(entry).expanduser(), "COREG_AUDIO_PATH")
-        for entry in os.environ.get("COREG_AUDIO_PATH", "").split(os.pathsep) if entry
+        for entry in os.environ.get("COREG_AUDIO_PATH", "").split(os.pathsep)
+        if entry
     ]
     folders.append((user_script_folder(), "user"))
     folders.append((shipped_folder("scripts"), "built-in"))
@@ -59,8 +60,10 @@ def resolve(ref: str) -> Found:
         path = Path(ref).expanduser()
         if not path.is_file():
             what = "a folder" if path.is_dir() else "no file"
-            raise UsageError(f"{ref} is {what}; give a practice's .yaml file or its name "
-                             "(coreg-audio list shows the names)")
+            raise UsageError(
+                f"{ref} is {what}; give a practice's .yaml file or its name "
+                "(coreg-audio list shows the names)"
+            )
         return Found(path.stem, path, "path")
     for folder, origin in search_folders():
         for suffix in SCRIPT_SUFFIXES:
@@ -69,8 +72,9 @@ def resolve(ref: str) -> Found:
                 return Found(ref, candidate, origin)
     names = [item.name for item in available()]
     hint = suggestion(ref, names)
-    here = [path for path in (Path(f"{ref}{suffix}") for suffix in SCRIPT_SUFFIXES)
-            if path.is_file()]
+    here = [
+        path for path in (Path(f"{ref}{suffix}") for suffix in SCRIPT_SUFFIXES) if path.is_file()
+    ]
     if here:
         hint = f"; for the file in this folder, give its file name: {here[0]}"
     raise UsageError(f"no practice named '{ref}'{hint} (coreg-audio list shows them all)")

@@ -13,17 +13,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import speech
-from .compile import compile_timeline, spoken_requests
 from .errors import CoregError, ScriptError
+from .format.loader import Document, read_script_file
+from .format.model import Script
+from .format.overrides import Overrides
+from .format.reader import read_partial
+from .format.validate import check, validate
 from .library import Found, available, resolve
-from .loader import Document, read_script_file
-from .model import Script
-from .overrides import Overrides
-from .reader import read_partial
 from .speech.voice import VoiceSettings
-from .timeline import Timeline
+from .timeline.compile import compile_timeline, spoken_requests
+from .timeline.events import Timeline
 from .units import samples_to_float_s
-from .validate import check, validate
 
 if TYPE_CHECKING:
     from .speech import Speaker
@@ -93,11 +93,19 @@ class Listing:
     problem: str | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {"name": self.name, "title": self.title,
-                "duration": (samples_to_float_s(self.duration_samples)
-                             if self.duration_samples is not None else None),
-                "sections": self.sections, "path": str(self.path), "origin": self.origin,
-                "valid": self.problem is None}
+        return {
+            "name": self.name,
+            "title": self.title,
+            "duration": (
+                samples_to_float_s(self.duration_samples)
+                if self.duration_samples is not None
+                else None
+            ),
+            "sections": self.sections,
+            "path": str(self.path),
+            "origin": self.origin,
+            "valid": self.problem is None,
+        }
 
 
 def list_practices(progress: Progress | None = None) -> list[Listing]:
@@ -117,12 +125,29 @@ def list_practices(progress: Progress | None = None) -> list[Listing]:
                 timeline = build_timeline(script, voice)
             except CoregError as error:
                 first = error.lines()[0] if error.lines() else str(error)
-                listings.append(Listing(found.name, found.path, found.origin,
-                                        "(invalid; see 'coreg-audio validate')", None, 0, first))
+                listings.append(
+                    Listing(
+                        found.name,
+                        found.path,
+                        found.origin,
+                        "(invalid; see 'coreg-audio validate')",
+                        None,
+                        0,
+                        first,
+                    )
+                )
                 continue
             sections = sum(1 for event in timeline.events if event.kind == "section")
-            listings.append(Listing(found.name, found.path, found.origin, timeline.title,
-                                    timeline.duration_samples, sections))
+            listings.append(
+                Listing(
+                    found.name,
+                    found.path,
+                    found.origin,
+                    timeline.title,
+                    timeline.duration_samples,
+                    sections,
+                )
+            )
     if progress is not None:
         progress("practices", len(everything), len(everything))
     return listings
@@ -139,5 +164,4 @@ def check_script(ref: str) -> list[str]:
     return []
 
 
-__all__ = ["CoregError", "build_timeline", "check_script", "list_practices", "load",
-           "timeline_of"]
+__all__ = ["CoregError", "build_timeline", "check_script", "list_practices", "load", "timeline_of"]

@@ -17,8 +17,7 @@ from ..cache import CACHE_DIR_ENV, ArrayStore, cache_size_bytes, clear_cache, co
 from .clips import PROCESSING_VERSION
 from .voice import VoiceSettings
 
-__all__ = ["CACHE_DIR_ENV", "ClipCache", "cache_dir", "cache_size_bytes", "clear_cache",
-           "clip_key"]
+__all__ = ["CACHE_DIR_ENV", "ClipCache", "cache_dir", "cache_size_bytes", "clear_cache", "clip_key"]
 
 
 def cache_dir() -> Path:
@@ -28,16 +27,18 @@ def cache_dir() -> Path:
 
 def clip_key(text: str, voice: VoiceSettings, engine_version: str) -> str:
     """Hash of everything that decides a clip's samples."""
-    return content_key({
-        "processing": PROCESSING_VERSION,
-        "engine": voice.engine,
-        "engine_version": engine_version,
-        "voice": voice.name,
-        "language": voice.language,
-        "rate_wpm": voice.rate_wpm,
-        "pitch": voice.pitch,
-        "text": text,
-    })
+    return content_key(
+        {
+            "processing": PROCESSING_VERSION,
+            "engine": voice.engine,
+            "engine_version": engine_version,
+            "voice": voice.name,
+            "language": voice.language,
+            "rate_wpm": voice.rate_wpm,
+            "pitch": voice.pitch,
+            "text": text,
+        }
+    )
 
 
 class ClipCache(ArrayStore):

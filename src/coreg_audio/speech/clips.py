@@ -12,9 +12,9 @@ import math
 
 import numpy as np
 
-from ..limiter import TruePeakLimiter, true_peak_dbtp
-from ..loudness import SPEECH_REFERENCE_LUFS, clip_loudness_lufs
-from ..sounds import fade
+from ..audio.limiter import TruePeakLimiter, true_peak_dbtp
+from ..audio.loudness import SPEECH_REFERENCE_LUFS, clip_loudness_lufs
+from ..audio.sounds import fade
 from ..units import SAMPLE_RATE_HZ, db_to_gain, ms_to_samples
 
 PROCESSING_VERSION = 3

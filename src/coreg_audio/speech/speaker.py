@@ -122,8 +122,9 @@ class Speaker:
                     self._failures[item] = problem
                     completed_one()
                     continue
-                finishing.append((item, pool.submit(process_clip, audio.samples,
-                                                    audio.sample_rate_hz)))
+                finishing.append(
+                    (item, pool.submit(process_clip, audio.samples, audio.sample_rate_hz))
+                )
                 while finishing and (finishing[0][1].done() or len(finishing) > 2 * workers):
                     finish_oldest()
             while finishing:
@@ -187,8 +188,9 @@ class Speaker:
 
     def _synthesize(self, item: Item) -> np.ndarray:
         audio = self._speak(item)
-        return self._keep(item, self._processed(
-            item, lambda: process_clip(audio.samples, audio.sample_rate_hz)))
+        return self._keep(
+            item, self._processed(item, lambda: process_clip(audio.samples, audio.sample_rate_hz))
+        )
 
     def _speak(self, item: Item) -> EngineAudio:
         """The engine's raw speech for ``item``."""

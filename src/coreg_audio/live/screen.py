@@ -18,15 +18,14 @@ from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.text import Text
 
+from ..timeline.events import Event, Timeline, clock_mm_ss
+from ..units import SAMPLE_RATE_HZ
 from .keys import KEY_HELP
-from .timeline import Event, Timeline, clock_mm_ss
-from .units import SAMPLE_RATE_HZ
 
 SIDES = ("left", "right")
 PACER_CELLS = 41
 """Width of the breath pacer in characters (odd, so it grows from one middle cell)."""
-PHASE_STYLES = {"inhale": "bold cyan", "hold": "bold yellow", "exhale": "bold green",
-                "rest": "dim"}
+PHASE_STYLES = {"inhale": "bold cyan", "hold": "bold yellow", "exhale": "bold green", "rest": "dim"}
 
 
 @dataclass(frozen=True)
@@ -76,17 +75,25 @@ class ScreenIndex:
         self._spoken_starts = [event.start_samples for event in self._spoken]
         self._phases = timeline.breaths
         self._phase_starts = [span.start_samples for span in self._phases]
-        self._beats = [event for event in timeline.events
-                       if event.kind == "beat" and event.phase in SIDES]
+        self._beats = [
+            event for event in timeline.events if event.kind == "beat" and event.phase in SIDES
+        ]
         self._beat_starts = [event.start_samples for event in self._beats]
         self._chapter_starts = [chapter.start_samples for chapter in timeline.chapters]
 
     def state_at(self, position_samples: int, paused: bool = False) -> ScreenState:
         timeline = self.timeline
         position = min(max(position_samples, 0), timeline.duration_samples)
-        return ScreenState(timeline.title, self._section(position), self._words(position),
-                           self._breath(position), self._side(position), position,
-                           timeline.duration_samples, paused)
+        return ScreenState(
+            timeline.title,
+            self._section(position),
+            self._words(position),
+            self._breath(position),
+            self._side(position),
+            position,
+            timeline.duration_samples,
+            paused,
+        )
 
     def _section(self, position: int) -> str | None:
         index = bisect.bisect_right(self._chapter_starts, position) - 1
@@ -107,8 +114,11 @@ class ScreenIndex:
             return None
         length = span.end_samples - span.start_samples
         progress = (position - span.start_samples) / length
-        return Breath(span.phase, fullness(span.phase, progress),
-                      (span.end_samples - position) / SAMPLE_RATE_HZ)
+        return Breath(
+            span.phase,
+            fullness(span.phase, progress),
+            (span.end_samples - position) / SAMPLE_RATE_HZ,
+        )
 
     def _side(self, position: int) -> str | None:
         index = bisect.bisect_right(self._beat_starts, position) - 1
@@ -130,6 +140,7 @@ def state_at(timeline: Timeline, position_samples: int, paused: bool = False) ->
 
 
 # --- drawing ---------------------------------------------------------------------------------
+
 
 def pacer_line(breath: Breath, cells: int = PACER_CELLS) -> Text:
     """A bar that grows from its middle, with the phase's name and the seconds left."""
@@ -196,9 +207,14 @@ class LiveScreen:
         self._index = ScreenIndex(timeline)
         self._console = console or Console()
         self._shown: object = None
-        self._live = Live(draw(self._index.state_at(0)), console=self._console,
-                          auto_refresh=False, transient=False, redirect_stdout=False,
-                          redirect_stderr=False)
+        self._live = Live(
+            draw(self._index.state_at(0)),
+            console=self._console,
+            auto_refresh=False,
+            transient=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
 
     def __enter__(self) -> LiveScreen:
         self._live.start(refresh=True)
@@ -210,10 +226,20 @@ class LiveScreen:
     def update(self, position_samples: int, paused: bool) -> None:
         """Redraw, unless nothing visible changed (a paused screen is not rewritten)."""
         state = self._index.state_at(position_samples, paused)
-        shown = (state.section, state.words, state.side, state.paused,
-                 state.elapsed_samples // SAMPLE_RATE_HZ,
-                 None if state.breath is None else (state.breath.phase, state.breath.seconds_left,
-                                                    round(state.breath.fullness * PACER_CELLS)))
+        shown = (
+            state.section,
+            state.words,
+            state.side,
+            state.paused,
+            state.elapsed_samples // SAMPLE_RATE_HZ,
+            None
+            if state.breath is None
+            else (
+                state.breath.phase,
+                state.breath.seconds_left,
+                round(state.breath.fullness * PACER_CELLS),
+            ),
+        )
         if shown != self._shown:
             self._shown = shown
             self._live.update(draw(state), refresh=True)
@@ -266,5 +292,15 @@ def open_view(timeline: Timeline) -> LiveScreen | PlainLog:
     return PlainLog(timeline)
 
 
-__all__ = ["Breath", "LiveScreen", "PlainLog", "ScreenIndex", "ScreenState", "draw", "fullness",
-           "open_view", "plain_line", "state_at"]
+__all__ = [
+    "Breath",
+    "LiveScreen",
+    "PlainLog",
+    "ScreenIndex",
+    "ScreenState",
+    "draw",
+    "fullness",
+    "open_view",
+    "plain_line",
+    "state_at",
+]

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import UsageError
-from .model import PHASES, Script
+from ..errors import UsageError
+from ..format.model import PHASES, Script
+from ..timeline.events import BreathPhase, Event, Timeline
+from ..units import samples_to_float_s
 from .sinks import write_file_atomically
-from .timeline import BreathPhase, Event, Timeline
-from .units import samples_to_float_s
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -129,24 +129,34 @@ def plot_data(timeline: Timeline) -> PlotData:
         at_s = _s(event.start_samples)
         return Mark(at_s, event.text or "", level_at(runs, at_s), event.phase or "")
 
-    breath_spoken = [e for e in events if e.kind in ("cue", "count")
-                     and e.phase in PHASES]
+    breath_spoken = [e for e in events if e.kind in ("cue", "count") and e.phase in PHASES]
     return PlotData(
         title=timeline.title,
         duration_s=timeline.duration_s,
-        sections=tuple(Span(_s(c.start_samples), _s(c.end_samples), c.title)
-                       for c in timeline.chapters),
-        speech=tuple(Span(_s(e.start_samples), _s(e.end_samples), e.text or "")
-                     for e in events if e.kind == "speech"),
+        sections=tuple(
+            Span(_s(c.start_samples), _s(c.end_samples), c.title) for c in timeline.chapters
+        ),
+        speech=tuple(
+            Span(_s(e.start_samples), _s(e.end_samples), e.text or "")
+            for e in events
+            if e.kind == "speech"
+        ),
         breath=runs,
         cues=tuple(on_curve(e) for e in breath_spoken if e.kind == "cue"),
         counts=tuple(on_curve(e) for e in breath_spoken if e.kind == "count"),
-        beats=tuple(Beat(_s(e.start_samples), e.phase or "", bool(e.accent))
-                    for e in events if e.kind == "beat"),
-        movement_cues=tuple(Mark(_s(e.start_samples), e.text or "", 0.0, e.phase or "")
-                            for e in events if e.kind == "cue" and e.phase in ("left", "right")),
-        bells=tuple(Span(_s(e.start_samples), _s(e.end_samples), "bell")
-                    for e in events if e.kind == "bell"),
+        beats=tuple(
+            Beat(_s(e.start_samples), e.phase or "", bool(e.accent))
+            for e in events
+            if e.kind == "beat"
+        ),
+        movement_cues=tuple(
+            Mark(_s(e.start_samples), e.text or "", 0.0, e.phase or "")
+            for e in events
+            if e.kind == "cue" and e.phase in ("left", "right")
+        ),
+        bells=tuple(
+            Span(_s(e.start_samples), _s(e.end_samples), "bell") for e in events if e.kind == "bell"
+        ),
     )
 
 
@@ -174,8 +184,10 @@ def picture_format(path: Path) -> str:
     """The picture format ``path``'s extension names; a ``UsageError`` for anything else."""
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in PICTURE_FORMATS:
-        raise UsageError(f"cannot draw {path}: the file name must end in "
-                         f"{', '.join('.' + name for name in PICTURE_FORMATS)}")
+        raise UsageError(
+            f"cannot draw {path}: the file name must end in "
+            f"{', '.join('.' + name for name in PICTURE_FORMATS)}"
+        )
     if path.is_dir():
         raise UsageError(f"cannot write {path}: it is a folder")
     folder = path.parent
@@ -184,8 +196,7 @@ def picture_format(path: Path) -> str:
     return suffix
 
 
-def plot_practice(script: Script, out: Path,
-                  timeline_of: Callable[[Script], Timeline]) -> Timeline:
+def plot_practice(script: Script, out: Path, timeline_of: Callable[[Script], Timeline]) -> Timeline:
     """Draw ``script`` into ``out``; returns the timeline drawn.
 
     ``timeline_of`` compiles the script (with real speech lengths in use).
@@ -232,15 +243,29 @@ def draw(data: PlotData, out: Path) -> None:
     rows = max(1, math.ceil(data.duration_s / row_s))
     figure = Figure(figsize=(WIDTH_IN, 1.1 + rows * ROW_HEIGHT_IN), dpi=DPI)
     FigureCanvasAgg(figure)
-    figure.subplots_adjust(left=0.07, right=0.99, top=1 - 0.75 / (1.1 + rows * ROW_HEIGHT_IN),
-                           bottom=0.35 / (1.1 + rows * ROW_HEIGHT_IN), hspace=0.45)
-    figure.suptitle(f"{data.title}  ·  {_clock(data.duration_s)}  ·  "
-                    f"{len(data.sections)} sections", fontsize=14, fontweight="bold",
-                    x=0.07, ha="left")
-    figure.text(0.99, 1 - 0.45 / (1.1 + rows * ROW_HEIGHT_IN),
-                "breath: rises on the in-breath, flat on a hold, falls on the out-breath  ·  "
-                "beats: left below, right above  ·  ▼ bell",
-                ha="right", fontsize=9, color="#555555")
+    figure.subplots_adjust(
+        left=0.07,
+        right=0.99,
+        top=1 - 0.75 / (1.1 + rows * ROW_HEIGHT_IN),
+        bottom=0.35 / (1.1 + rows * ROW_HEIGHT_IN),
+        hspace=0.45,
+    )
+    figure.suptitle(
+        f"{data.title}  ·  {_clock(data.duration_s)}  ·  {len(data.sections)} sections",
+        fontsize=14,
+        fontweight="bold",
+        x=0.07,
+        ha="left",
+    )
+    figure.text(
+        0.99,
+        1 - 0.45 / (1.1 + rows * ROW_HEIGHT_IN),
+        "breath: rises on the in-breath, flat on a hold, falls on the out-breath  ·  "
+        "beats: left below, right above  ·  ▼ bell",
+        ha="right",
+        fontsize=9,
+        color="#555555",
+    )
     axes = figure.subplots(rows, 1, squeeze=False)[:, 0]
     for index, ax in enumerate(axes):
         _draw_row(_Row(ax, index * row_s, (index + 1) * row_s), data)
@@ -277,8 +302,12 @@ def _draw_row(row: _Row, data: PlotData) -> None:
     ax.set_ylim(0, 1)
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
-    ax.set_yticks([BEAT_MID_Y, sum(BREATH_Y) / 2, sum(SPEECH_Y) / 2],
-                  ["movement", "breath", "words"], fontsize=8, color="#666666")
+    ax.set_yticks(
+        [BEAT_MID_Y, sum(BREATH_Y) / 2, sum(SPEECH_Y) / 2],
+        ["movement", "breath", "words"],
+        fontsize=8,
+        color="#666666",
+    )
     ax.tick_params(axis="y", length=0)
     step_s = next(step for limit, step in TICK_STEPS_S if row.length_s <= limit)
     ticks = list(range(int(row.start_s), int(row.end_s) + 1, step_s))
@@ -290,8 +319,14 @@ def _draw_row(row: _Row, data: PlotData) -> None:
     for bell in data.bells:
         if row.shows(bell.start_s):
             ax.axvline(bell.start_s, color=BELL_COLOUR, linewidth=1.0, linestyle="--", zorder=3)
-            ax.plot([bell.start_s], [SECTION_LABEL_Y - 0.04], marker="v", color=BELL_COLOUR,
-                    markersize=8, zorder=7)
+            ax.plot(
+                [bell.start_s],
+                [SECTION_LABEL_Y - 0.04],
+                marker="v",
+                color=BELL_COLOUR,
+                markersize=8,
+                zorder=7,
+            )
 
 
 def _section_chars(row: _Row, start_s: float, end_s: float) -> int:
@@ -307,8 +342,11 @@ def _draw_sections(row: _Row, data: PlotData) -> None:
             continue
         ax.axvspan(section.start_s, section.end_s, color=SECTION_COLOURS[index % 5], zorder=0)
         first_row_end_s = (section.start_s // row.length_s + 1) * row.length_s
-        fits_at_start = (_section_chars(row, section.start_s, min(section.end_s, first_row_end_s))
-                         >= min(len(section.label), 12) or section.end_s <= first_row_end_s)
+        fits_at_start = (
+            _section_chars(row, section.start_s, min(section.end_s, first_row_end_s))
+            >= min(len(section.label), 12)
+            or section.end_s <= first_row_end_s
+        )
         starts_here = section.start_s >= row.start_s
         if starts_here:
             ax.axvline(section.start_s, color="#999999", linewidth=0.8, zorder=1)
@@ -316,16 +354,25 @@ def _draw_sections(row: _Row, data: PlotData) -> None:
                 continue
         continued = not starts_here and (fits_at_start or row.start_s > first_row_end_s)
         label_s = max(section.start_s, row.start_s)
-        ax.text(label_s + row.length_s * 0.003, SECTION_LABEL_Y,
-                first_words(section.label + (" (cont.)" if continued else ""),
-                            _section_chars(row, label_s, min(section.end_s, row.end_s))),
-                fontsize=8 if continued else 9, fontweight="normal" if continued else "bold",
-                color="#888888" if continued else "#333333", va="top", clip_on=True)
+        ax.text(
+            label_s + row.length_s * 0.003,
+            SECTION_LABEL_Y,
+            first_words(
+                section.label + (" (cont.)" if continued else ""),
+                _section_chars(row, label_s, min(section.end_s, row.end_s)),
+            ),
+            fontsize=8 if continued else 9,
+            fontweight="normal" if continued else "bold",
+            color="#888888" if continued else "#333333",
+            va="top",
+            clip_on=True,
+        )
     if row.start_s < data.duration_s < row.end_s:
         ax.axvspan(data.duration_s, row.end_s, color="#ffffff", zorder=2)
         ax.axvline(data.duration_s, color="#333333", linewidth=1.2, zorder=3)
-        ax.text(data.duration_s + row.length_s * 0.004, 0.5, "end", fontsize=8, va="center",
-                zorder=3)
+        ax.text(
+            data.duration_s + row.length_s * 0.004, 0.5, "end", fontsize=8, va="center", zorder=3
+        )
 
 
 def _draw_speech(row: _Row, data: PlotData) -> None:
@@ -335,16 +382,28 @@ def _draw_speech(row: _Row, data: PlotData) -> None:
     for index, span in enumerate(data.speech):
         if not row.shows(span.start_s, span.end_s):
             continue
-        row.ax.add_patch(Rectangle((span.start_s, SPEECH_Y[0]), span.end_s - span.start_s,
-                                   SPEECH_Y[1] - SPEECH_Y[0], facecolor=SPEECH_COLOUR,
-                                   edgecolor="none", zorder=3))
+        row.ax.add_patch(
+            Rectangle(
+                (span.start_s, SPEECH_Y[0]),
+                span.end_s - span.start_s,
+                SPEECH_Y[1] - SPEECH_Y[0],
+                facecolor=SPEECH_COLOUR,
+                edgecolor="none",
+                zorder=3,
+            )
+        )
         label_s = max(span.start_s, row.start_s)
-        next_s = (data.speech[index + 1].start_s if index + 1 < len(data.speech)
-                  else data.duration_s)
+        next_s = data.speech[index + 1].start_s if index + 1 < len(data.speech) else data.duration_s
         room = int((min(next_s, row.end_s) - label_s) * row.inches_per_s / CHAR_WIDTH_IN) - 2
-        row.ax.text(label_s + row.length_s * 0.002, sum(SPEECH_Y) / 2,
-                    first_words(span.label, room), fontsize=7, va="center", clip_on=True,
-                    zorder=4)
+        row.ax.text(
+            label_s + row.length_s * 0.002,
+            sum(SPEECH_Y) / 2,
+            first_words(span.label, room),
+            fontsize=7,
+            va="center",
+            clip_on=True,
+            zorder=4,
+        )
 
 
 def _draw_breath(row: _Row, data: PlotData) -> None:
@@ -352,18 +411,36 @@ def _draw_breath(row: _Row, data: PlotData) -> None:
     for run in data.breath:
         points = [p for p in run if row.start_s - row.length_s <= p[0] <= row.end_s + row.length_s]
         if len(points) > 1:
-            ax.plot([p[0] for p in points], [_breath_y(p[1]) for p in points],
-                    color=BREATH_COLOUR, linewidth=1.6, zorder=5)
+            ax.plot(
+                [p[0] for p in points],
+                [_breath_y(p[1]) for p in points],
+                color=BREATH_COLOUR,
+                linewidth=1.6,
+                zorder=5,
+            )
     ax.axhline(BREATH_Y[0], color="#cccccc", linewidth=0.6, zorder=1)
     counts = [m for m in data.counts if row.shows(m.at_s)]
-    ax.scatter([m.at_s for m in counts], [_breath_y(m.level) for m in counts], s=5,
-               color=BREATH_COLOUR, zorder=6)
+    ax.scatter(
+        [m.at_s for m in counts],
+        [_breath_y(m.level) for m in counts],
+        s=5,
+        color=BREATH_COLOUR,
+        zorder=6,
+    )
     for cue in data.cues:
         if row.shows(cue.at_s):
             at_bottom = cue.level < 0.5
-            ax.text(cue.at_s, _breath_y(cue.level) + (-0.035 if at_bottom else 0.035),
-                    cue.label, fontsize=7.5, color=CUE_COLOUR, ha="left",
-                    va="top" if at_bottom else "bottom", zorder=6, clip_on=True)
+            ax.text(
+                cue.at_s,
+                _breath_y(cue.level) + (-0.035 if at_bottom else 0.035),
+                cue.label,
+                fontsize=7.5,
+                color=CUE_COLOUR,
+                ha="left",
+                va="top" if at_bottom else "bottom",
+                zorder=6,
+                clip_on=True,
+            )
 
 
 def _draw_movement(row: _Row, data: PlotData) -> None:
@@ -372,14 +449,25 @@ def _draw_movement(row: _Row, data: PlotData) -> None:
     beats = [b for b in data.beats if row.shows(b.at_s)]
     for beat in beats:
         height = ACCENT_HEIGHT if beat.accent else BEAT_HEIGHT
-        low, high = ((BEAT_MID_Y - height, BEAT_MID_Y) if beat.side == "left"
-                     else (BEAT_MID_Y, BEAT_MID_Y + height))
-        ax.vlines(beat.at_s, low, high, color=BEAT_COLOUR,
-                  linewidth=2.0 if beat.accent else 1.3, zorder=5)
+        low, high = (
+            (BEAT_MID_Y - height, BEAT_MID_Y)
+            if beat.side == "left"
+            else (BEAT_MID_Y, BEAT_MID_Y + height)
+        )
+        ax.vlines(
+            beat.at_s, low, high, color=BEAT_COLOUR, linewidth=2.0 if beat.accent else 1.3, zorder=5
+        )
     if beats:
         ax.axhline(BEAT_MID_Y, color="#d9cbb8", linewidth=0.6, zorder=1)
     for cue in data.movement_cues:
         if row.shows(cue.at_s):
-            ax.text(cue.at_s, 0.0 if cue.kind == "left" else BEAT_MID_Y + ACCENT_HEIGHT + 0.01,
-                    cue.label, fontsize=7, color=BEAT_COLOUR, va="bottom", zorder=6,
-                    clip_on=True)
+            ax.text(
+                cue.at_s,
+                0.0 if cue.kind == "left" else BEAT_MID_Y + ACCENT_HEIGHT + 0.01,
+                cue.label,
+                fontsize=7,
+                color=BEAT_COLOUR,
+                va="bottom",
+                zorder=6,
+                clip_on=True,
+            )

@@ -25,17 +25,17 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from .errors import MissingComponent, UsageError
+from ..audio.limiter import TruePeakLimiter
+from ..audio.mix import DEFAULT_SEED, Mixer
+from ..audio.sounds import ease
+from ..errors import MissingComponent, UsageError
+from ..format.model import Script
+from ..output.render import Mastering, master_gain_db
+from ..practice import Progress, build_timeline
+from ..speech import Speaker
+from ..timeline.events import Event, Timeline
+from ..units import CHANNELS, SAMPLE_RATE_HZ, db_to_gain, ms_to_samples
 from .keys import Command, Keys
-from .limiter import TruePeakLimiter
-from .mix import DEFAULT_SEED, Mixer
-from .model import Script
-from .practice import Progress, build_timeline
-from .render import Mastering, master_gain_db
-from .sounds import ease
-from .speech import Speaker
-from .timeline import Event, Timeline
-from .units import CHANNELS, SAMPLE_RATE_HZ, db_to_gain, ms_to_samples
 
 PAUSE_FADE_MS = 250.0
 JUMP_FADE_MS = 120.0
@@ -59,8 +59,10 @@ and then; the screen subtracts this latency, and keys still act within 0.3 s.
 STOP_WAIT_S = 2.0
 """After Ctrl-C, how long the quitting fade may take before the stream is cut."""
 
-NO_PORTAUDIO = ("cannot play: the PortAudio library is missing; install libportaudio2 "
-                "(sudo apt-get install libportaudio2), or use 'coreg-audio render' to make a file")
+NO_PORTAUDIO = (
+    "cannot play: the PortAudio library is missing; install libportaudio2 "
+    "(sudo apt-get install libportaudio2), or use 'coreg-audio render' to make a file"
+)
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,7 @@ class View(Protocol):
 
 # --- the sound library, imported on demand ---------------------------------------------------
 
+
 def sounddevice_module() -> ModuleType:
     """sounddevice, or MissingComponent when PortAudio cannot be loaded."""
     try:
@@ -134,7 +137,8 @@ def sounddevice_module() -> ModuleType:
 def no_device_error(detail: str) -> MissingComponent:
     return MissingComponent(
         f"cannot play: no sound output device ({detail}); connect one or start the sound "
-        "server, or use 'coreg-audio render' to make a file")
+        "server, or use 'coreg-audio render' to make a file"
+    )
 
 
 def output_devices() -> list[OutputDevice]:
@@ -152,8 +156,15 @@ def output_devices() -> list[OutputDevice]:
         if channels <= 0:
             continue
         index = int(info["index"])
-        devices.append(OutputDevice(index, str(info["name"]), channels,
-                                    host_apis[int(info["hostapi"])], index == default_output))
+        devices.append(
+            OutputDevice(
+                index,
+                str(info["name"]),
+                channels,
+                host_apis[int(info["hostapi"])],
+                index == default_output,
+            )
+        )
     return devices
 
 
@@ -190,9 +201,14 @@ def sounddevice_stream(device: int | None) -> StreamFactory:
     def open_stream(callback: Callback) -> OutputStream:
         try:
             stream: OutputStream = sd.OutputStream(
-                samplerate=SAMPLE_RATE_HZ, channels=CHANNELS, dtype="float32",
-                device=device, callback=callback, latency=OUTPUT_LATENCY_S,
-                prime_output_buffers_using_stream_callback=True)
+                samplerate=SAMPLE_RATE_HZ,
+                channels=CHANNELS,
+                dtype="float32",
+                device=device,
+                callback=callback,
+                latency=OUTPUT_LATENCY_S,
+                prime_output_buffers_using_stream_callback=True,
+            )
         except sd.PortAudioError as error:
             raise no_device_error(f"PortAudio: {error}") from error
         return stream
@@ -201,6 +217,7 @@ def sounddevice_stream(device: int | None) -> StreamFactory:
 
 
 # --- where the keys jump to --------------------------------------------------------------------
+
 
 def step_runs(timeline: Timeline) -> list[int]:
     """The start of every step as it plays: each repeat's pass of a step is its own run.
@@ -214,9 +231,16 @@ def step_runs(timeline: Timeline) -> list[int]:
     for event in timeline.events:
         if event.kind == "section":
             continue
-        new_run = (previous is None or event.step != previous.step or event.kind == "speech"
-                   or (event.cycle is not None and previous.cycle is not None
-                       and event.cycle < previous.cycle))
+        new_run = (
+            previous is None
+            or event.step != previous.step
+            or event.kind == "speech"
+            or (
+                event.cycle is not None
+                and previous.cycle is not None
+                and event.cycle < previous.cycle
+            )
+        )
         if new_run:
             starts.append(event.start_samples)
         previous = event
@@ -239,6 +263,7 @@ def next_section_start(timeline: Timeline, position_samples: int) -> int | None:
 
 
 # --- the clock -------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Mark:
@@ -265,8 +290,10 @@ class SampleClock:
         """``count`` samples of the track from ``track_start_samples`` went out."""
         with self._lock:
             last = self._marks[-1]
-            continuing = (last.advancing and
-                          last.track_samples + self.frames - last.frame == track_start_samples)
+            continuing = (
+                last.advancing
+                and last.track_samples + self.frames - last.frame == track_start_samples
+            )
             if not continuing:
                 self._append(_Mark(self.frames, track_start_samples, True))
             self.frames += count
@@ -297,6 +324,7 @@ class SampleClock:
 
 
 # --- the player ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Chunk:
@@ -365,8 +393,14 @@ class Player:
     was playing, drops the older chunks and fades the new ones in.
     """
 
-    def __init__(self, mixer: Mixer, gain_db: float, ceiling_dbtp: float,
-                 chunk_samples: int = CHUNK_SAMPLES, ahead_chunks: int = AHEAD_CHUNKS) -> None:
+    def __init__(
+        self,
+        mixer: Mixer,
+        gain_db: float,
+        ceiling_dbtp: float,
+        chunk_samples: int = CHUNK_SAMPLES,
+        ahead_chunks: int = AHEAD_CHUNKS,
+    ) -> None:
         self._mixer = mixer
         self._gain = np.float32(db_to_gain(gain_db))
         self._ceiling_dbtp = ceiling_dbtp
@@ -405,8 +439,9 @@ class Player:
 
     def start_producing(self, start_samples: int = 0) -> None:
         self._jump_target = start_samples
-        self._producer = threading.Thread(target=self._produce, args=(start_samples,),
-                                          name="coreg-audio mixer", daemon=True)
+        self._producer = threading.Thread(
+            target=self._produce, args=(start_samples,), name="coreg-audio mixer", daemon=True
+        )
         self._producer.start()
 
     def wait_buffered(self, chunks: int | None = None, timeout_s: float = 10.0) -> bool:
@@ -467,8 +502,10 @@ class Player:
     def position_samples(self) -> int:
         """The track sample being heard now, or where a jump just asked for is going."""
         heard_frame = self.clock.frames - self.latency_frames
-        if (self._playing_generation != self._requested_generation
-                or heard_frame < self._generation_frame):
+        if (
+            self._playing_generation != self._requested_generation
+            or heard_frame < self._generation_frame
+        ):
             return self._jump_target
         return self.clock.track_at(max(heard_frame, 0))
 
@@ -511,8 +548,7 @@ class Player:
         except BaseException as error:  # reported to the main thread by finished/wait_buffered
             self._producer_error = error
 
-    def _produce_run(self, generation: int, position: int,
-                     length: int) -> tuple[int, int] | None:
+    def _produce_run(self, generation: int, position: int, length: int) -> tuple[int, int] | None:
         """Mix from ``position`` to the end; returns the next seek, or None when closing."""
         limiter = TruePeakLimiter(ceiling_dbtp=self._ceiling_dbtp)
         out_position = position
@@ -590,13 +626,14 @@ class Player:
                 self._ramp.silence()
                 self._ramp.towards(True, JUMP_FADE_MS)
             take = min(wanted - done, chunk.samples.shape[0] - self._offset)
-            piece = chunk.samples[self._offset:self._offset + take]
+            piece = chunk.samples[self._offset : self._offset + take]
             take, gain = self._ramp.advance(take)
             if gain is None:
-                out[done:done + take] = piece[:take]
+                out[done : done + take] = piece[:take]
             else:
-                np.multiply(piece[:take], gain[:, None], out=out[done:done + take],
-                            casting="unsafe")
+                np.multiply(
+                    piece[:take], gain[:, None], out=out[done : done + take], casting="unsafe"
+                )
             self.clock.played(chunk.track_start_samples + self._offset, take)
             self._offset += take
             done += take
@@ -714,9 +751,13 @@ class Session:
     open_stream: StreamFactory
 
 
-def prepare(script: Script, options: PlayOptions | None = None, *,
-            open_stream: StreamFactory | None = None,
-            progress: Progress | None = None) -> Session:
+def prepare(
+    script: Script,
+    options: PlayOptions | None = None,
+    *,
+    open_stream: StreamFactory | None = None,
+    progress: Progress | None = None,
+) -> Session:
     """Everything before the first sound: the device, the speech, the master gain.
 
     The device is checked first, so a machine without one hears so at once.
@@ -738,12 +779,14 @@ def play(session: Session, *, view: ViewFactory, keys: KeySource | None = None) 
 
     On Ctrl-C the sound fades out, then ``KeyboardInterrupt`` is raised again.
     """
-    key_context: AbstractContextManager[KeySource] = (
-        Keys() if keys is None else nullcontext(keys))
+    key_context: AbstractContextManager[KeySource] = Keys() if keys is None else nullcontext(keys)
     player = Player(session.mixer, session.gain_db, session.ceiling_dbtp)
     player.start_producing()
-    with key_context as key_source, view(session.timeline) as shown, \
-            player.streaming(session.open_stream):
+    with (
+        key_context as key_source,
+        view(session.timeline) as shown,
+        player.streaming(session.open_stream),
+    ):
         quit_requested = _run(player, session.timeline, key_source, shown)
     return PlayResult(session.timeline, quit_requested, player.underruns)
 
@@ -787,6 +830,18 @@ def _sleep(seconds: float) -> list[Command]:
     return []
 
 
-__all__ = ["OutputDevice", "PlayOptions", "PlayResult", "Player", "SampleClock", "Session",
-           "choose_device", "next_section_start", "output_devices", "play", "prepare",
-           "step_runs", "step_start"]
+__all__ = [
+    "OutputDevice",
+    "PlayOptions",
+    "PlayResult",
+    "Player",
+    "SampleClock",
+    "Session",
+    "choose_device",
+    "next_section_start",
+    "output_devices",
+    "play",
+    "prepare",
+    "step_runs",
+    "step_start",
+]

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal, Protocol
 
-from .errors import CoregError, Problem, ScriptError, UsageError, VoiceNotFound
-from .model import (
+from ..errors import CoregError, Problem, ScriptError, UsageError, VoiceNotFound
+from ..format.model import (
     PHASES,
     Bell,
     Breathe,
@@ -32,11 +32,11 @@ from .model import (
     VoiceRef,
     Walk,
 )
-from .placeholders import fill
-from .speech.voice import DEFAULT_ENGINE, DEFAULT_RATE_WPM, MAX_SPEEDUP, VoiceSettings
-from .timeline import AmbienceBed, BreathPhase, Chapter, Event, Timeline
-from .units import SAMPLE_RATE_HZ, samples_to_seconds, seconds_to_samples
-from .validate import MAX_DURATION_S, ambience_path, clock, walk_steps
+from ..format.placeholders import fill
+from ..format.validate import MAX_DURATION_S, ambience_path, clock, walk_steps
+from ..speech.voice import DEFAULT_ENGINE, DEFAULT_RATE_WPM, MAX_SPEEDUP, VoiceSettings
+from ..units import SAMPLE_RATE_HZ, samples_to_seconds, seconds_to_samples
+from .events import AmbienceBed, BreathPhase, Chapter, Event, Timeline
 
 BEAT_S = Fraction(3, 10)
 CHIME_S = Fraction(2)
@@ -54,8 +54,11 @@ def compile_timeline(script: Script, speech: SpeechLengths) -> Timeline:
     builder.steps(script.steps)
     end_s = builder.t + script.tail_s
     if end_s > MAX_DURATION_S:
-        builder.problem(script.steps_loc, f"the practice lasts {clock(end_s)}; at most "
-                        f"{clock(Fraction(MAX_DURATION_S))} is allowed")
+        builder.problem(
+            script.steps_loc,
+            f"the practice lasts {clock(end_s)}; at most "
+            f"{clock(Fraction(MAX_DURATION_S))} is allowed",
+        )
     builder.report_fit_problems()
     if builder.problems:
         raise ScriptError(builder.problems)
@@ -96,8 +99,11 @@ def voice_name_locs(script: Script) -> dict[str, Loc]:
     Line 0 means the command line (``--voice``).
     """
     written = [script.voice, *script.voices.values()]
-    written += [step.voice for step in walk_steps(script.steps)
-                if isinstance(step, Say) and isinstance(step.voice, Voice)]
+    written += [
+        step.voice
+        for step in walk_steps(script.steps)
+        if isinstance(step, Say) and isinstance(step.voice, Voice)
+    ]
     locs: dict[str, Loc] = {}
     for voice in written:
         if voice.name is not None:
@@ -131,18 +137,22 @@ def spoken_requests(script: Script) -> set[tuple[str, VoiceSettings]]:
     return requests
 
 
-def phase_lengths_s(first: Pattern, last: Pattern, cycle: int, cycles: int) -> dict[PhaseName,
-                                                                                    Fraction]:
+def phase_lengths_s(
+    first: Pattern, last: Pattern, cycle: int, cycles: int
+) -> dict[PhaseName, Fraction]:
     """Each phase of 0-based ``cycle``: moving linearly from ``first`` to ``last``."""
     if cycles == 1:
         return {phase: first.phase_s(phase) for phase in PHASES}
-    return {phase: first.phase_s(phase)
-            + (last.phase_s(phase) - first.phase_s(phase)) * cycle / (cycles - 1)
-            for phase in PHASES}
+    return {
+        phase: first.phase_s(phase)
+        + (last.phase_s(phase) - first.phase_s(phase)) * cycle / (cycles - 1)
+        for phase in PHASES
+    }
 
 
-def chapters(script: Script, events: tuple[Event, ...],
-             duration_samples: int) -> tuple[Chapter, ...]:
+def chapters(
+    script: Script, events: tuple[Event, ...], duration_samples: int
+) -> tuple[Chapter, ...]:
     """Sections as chapters; what comes before the first one is a chapter named after the title."""
     sections = [event for event in events if event.kind == "section"]
     if not sections:
@@ -153,8 +163,9 @@ def chapters(script: Script, events: tuple[Event, ...],
     else:
         found[0] = (found[0][0], 0)
     ends = [start for _, start in found[1:]] + [duration_samples]
-    return tuple(Chapter(title, start, end)
-                 for (title, start), end in zip(found, ends, strict=True))
+    return tuple(
+        Chapter(title, start, end) for (title, start), end in zip(found, ends, strict=True)
+    )
 
 
 def ambience_bed(script: Script) -> AmbienceBed | None:
@@ -166,10 +177,12 @@ def ambience_bed(script: Script) -> AmbienceBed | None:
         sound=str(path) if path is not None else ambience.sound,
         level_db=ambience.level_db,
         duck_db=ambience.duck_db,
-        fade_in_samples=seconds_to_samples(ambience.fade_s if ambience.fade_s is not None
-                                           else script.lead_s),
-        fade_out_samples=seconds_to_samples(ambience.fade_s if ambience.fade_s is not None
-                                            else script.tail_s),
+        fade_in_samples=seconds_to_samples(
+            ambience.fade_s if ambience.fade_s is not None else script.lead_s
+        ),
+        fade_out_samples=seconds_to_samples(
+            ambience.fade_s if ambience.fade_s is not None else script.tail_s
+        ),
     )
 
 
@@ -207,7 +220,8 @@ class _Builder:
     breaths: list[BreathPhase] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     _fits: dict[tuple[str, VoiceSettings, int], tuple[VoiceSettings, int] | None] = field(
-        default_factory=dict)
+        default_factory=dict
+    )
     _failures: dict[tuple[str, str, str, str], _FitFailure] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -269,16 +283,25 @@ class _Builder:
         except _Unspeakable:
             return
         start = seconds_to_samples(self.t)
-        self.events.append(Event("speech", start, start + length, step.path, text=text,
-                                 voice=settings, volume=volume))
+        self.events.append(
+            Event(
+                "speech", start, start + length, step.path, text=text, voice=settings, volume=volume
+            )
+        )
         after = step.after_s if step.after_s is not None else self.script.gap_s
         self.t += samples_to_seconds(length) + after
 
     def bell(self, step: Bell) -> None:
         for strike in range(step.strikes):
             start_s = self.t + strike * step.every_s
-            self.events.append(Event("bell", seconds_to_samples(start_s),
-                                     seconds_to_samples(start_s + step.ring_s), step.path))
+            self.events.append(
+                Event(
+                    "bell",
+                    seconds_to_samples(start_s),
+                    seconds_to_samples(start_s + step.ring_s),
+                    step.path,
+                )
+            )
         self.t += step.duration_s
 
     def breathe(self, step: Breathe) -> None:
@@ -295,24 +318,49 @@ class _Builder:
                 length_s = lengths[phase]
                 if length_s == 0:
                     continue
-                self.breaths.append(BreathPhase(
-                    phase, seconds_to_samples(self.t), seconds_to_samples(self.t + length_s),
-                    step.path, cycle + 1))
+                self.breaths.append(
+                    BreathPhase(
+                        phase,
+                        seconds_to_samples(self.t),
+                        seconds_to_samples(self.t + length_s),
+                        step.path,
+                        cycle + 1,
+                    )
+                )
                 if style != "none" and phase != "rest":
                     tone_s = length_s if style == "glide" else min(length_s, CHIME_S)
-                    self.events.append(Event(
-                        "tone", seconds_to_samples(self.t), seconds_to_samples(self.t + tone_s),
-                        step.path, phase=phase, cycle=cycle + 1, style=style,
-                        level_db=script.tones.level_db, pitch_hz=script.tones.pitch_hz))
+                    self.events.append(
+                        Event(
+                            "tone",
+                            seconds_to_samples(self.t),
+                            seconds_to_samples(self.t + tone_s),
+                            step.path,
+                            phase=phase,
+                            cycle=cycle + 1,
+                            style=style,
+                            level_db=script.tones.level_db,
+                            pitch_hz=script.tones.pitch_hz,
+                        )
+                    )
                 cue = step.cues.of(phase)
                 if cycle < guide and cue is not None:
                     end_s = self.t + length_s
-                    spoken.append(_Spoken("cue", fill(cue.source, script.params), self.t, end_s,
-                                          phase, cycle + 1, cue))
+                    spoken.append(
+                        _Spoken(
+                            "cue",
+                            fill(cue.source, script.params),
+                            self.t,
+                            end_s,
+                            phase,
+                            cycle + 1,
+                            cue,
+                        )
+                    )
                     if step.count:
-                        spoken.extend(_Spoken("count", str(k), self.t + k - 1, end_s, phase,
-                                              cycle + 1, None)
-                                      for k in range(2, math.floor(length_s) + 1))
+                        spoken.extend(
+                            _Spoken("count", str(k), self.t + k - 1, end_s, phase, cycle + 1, None)
+                            for k in range(2, math.floor(length_s) + 1)
+                        )
                 self.t += length_s
         self.place_spoken(step.path, "breathe", step.loc, spoken)
 
@@ -320,15 +368,34 @@ class _Builder:
         half_s = step.period_s / 2
         spoken: list[_Spoken] = []
         for cycle in range(step.cycles):
-            for side, pan, offset_s, cue in (("left", -step.pan, Fraction(0), step.left),
-                                             ("right", step.pan, half_s, step.right)):
+            for side, pan, offset_s, cue in (
+                ("left", -step.pan, Fraction(0), step.left),
+                ("right", step.pan, half_s, step.right),
+            ):
                 start_s = self.t + cycle * step.period_s + offset_s
-                self.events.append(Event(
-                    "beat", seconds_to_samples(start_s), seconds_to_samples(start_s + BEAT_S),
-                    step.path, phase=side, cycle=cycle + 1, pan=pan))
+                self.events.append(
+                    Event(
+                        "beat",
+                        seconds_to_samples(start_s),
+                        seconds_to_samples(start_s + BEAT_S),
+                        step.path,
+                        phase=side,
+                        cycle=cycle + 1,
+                        pan=pan,
+                    )
+                )
                 if cycle < step.guide and cue is not None:
-                    spoken.append(_Spoken("cue", fill(cue.source, self.script.params), start_s,
-                                          start_s + half_s, side, cycle + 1, cue))
+                    spoken.append(
+                        _Spoken(
+                            "cue",
+                            fill(cue.source, self.script.params),
+                            start_s,
+                            start_s + half_s,
+                            side,
+                            cycle + 1,
+                            cue,
+                        )
+                    )
         self.t += step.duration_s
         self.place_spoken(step.path, "rock", step.loc, spoken)
 
@@ -336,10 +403,18 @@ class _Builder:
         for index in range(step.steps):
             start_s = self.t + index * step.interval_s
             left = index % 2 == 0
-            self.events.append(Event(
-                "beat", seconds_to_samples(start_s), seconds_to_samples(start_s + BEAT_S),
-                step.path, phase="left" if left else "right", cycle=index + 1,
-                pan=-step.pan if left else step.pan, accent=index % step.accent == 0))
+            self.events.append(
+                Event(
+                    "beat",
+                    seconds_to_samples(start_s),
+                    seconds_to_samples(start_s + BEAT_S),
+                    step.path,
+                    phase="left" if left else "right",
+                    cycle=index + 1,
+                    pan=-step.pan if left else step.pan,
+                    accent=index % step.accent == 0,
+                )
+            )
         self.t += step.duration_s
 
     def place_spoken(self, path: str, kind: str, loc: Loc, spoken: list[_Spoken]) -> None:
@@ -358,9 +433,19 @@ class _Builder:
                 self.fit_failure(path, kind, where, item, slot, at_phase_end)
                 continue
             voice, length = fitted
-            self.events.append(Event(item.kind, start, start + length, path,
-                                     text=item.text, phase=item.phase, cycle=item.cycle,
-                                     voice=voice, volume=self.cue_volume))
+            self.events.append(
+                Event(
+                    item.kind,
+                    start,
+                    start + length,
+                    path,
+                    text=item.text,
+                    phase=item.phase,
+                    cycle=item.cycle,
+                    voice=voice,
+                    volume=self.cue_volume,
+                )
+            )
 
     def fit(self, text: str, slot: int, loc: Loc) -> tuple[VoiceSettings, int] | None:
         """The voice (sped up by at most MAX_SPEEDUP) whose clip of ``text`` fits ``slot``."""
@@ -395,20 +480,23 @@ class _Builder:
         quickest = self.speech.length_samples(item.text, fastest)
         what = "cue" if item.kind == "cue" else "count"
         where = "before its phase ends" if at_phase_end else "before the next spoken item"
-        message = (f"step {path} ({kind}), cycle {item.cycle}, {item.phase}: the {what} "
-                   f"'{item.text}' needs {_s(base)} ({_s(quickest)} spoken {MAX_SPEEDUP:g}x "
-                   f"faster) but has {_s(slot)} {where}; lengthen the phase, shorten the "
-                   "words or raise the voice's rate")
+        message = (
+            f"step {path} ({kind}), cycle {item.cycle}, {item.phase}: the {what} "
+            f"'{item.text}' needs {_s(base)} ({_s(quickest)} spoken {MAX_SPEEDUP:g}x "
+            f"faster) but has {_s(slot)} {where}; lengthen the phase, shorten the "
+            "words or raise the voice's rate"
+        )
         self._failures[key] = _FitFailure(loc, message)
 
     def report_fit_problems(self) -> None:
         for failure in self._failures.values():
-            more = (f" (and the same in {failure.more} more cycle{'s' if failure.more > 1 else ''})"
-                    if failure.more else "")
+            more = (
+                f" (and the same in {failure.more} more cycle{'s' if failure.more > 1 else ''})"
+                if failure.more
+                else ""
+            )
             self.problem(failure.loc, failure.message + more)
 
 
 def _s(samples: int) -> str:
     return f"{samples / SAMPLE_RATE_HZ:.2f} s"
-
-

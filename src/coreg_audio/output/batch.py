@@ -28,20 +28,20 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Literal
 
-from . import __version__
-from .cache import content_key, source_fingerprint
+from .. import __version__
+from ..cache import content_key, source_fingerprint
+from ..errors import CoregError, UsageError
+from ..format.model import Script
+from ..format.overrides import Overrides
+from ..format.validate import ambience_path
+from ..library import Found, available
+from ..practice import Progress, load_found
+from ..resources import shipped_folder
+from ..timeline.compile import spoken_requests
+from ..timeline.events import clock_mm_ss
+from ..units import samples_to_float_s
 from .captions import caption_paths, write_captions
-from .compile import spoken_requests
-from .errors import CoregError, UsageError
-from .library import Found, available
-from .model import Script
-from .overrides import Overrides
-from .practice import Progress, load_found
-from .resources import shipped_folder
 from .sinks import check_bitrate, check_output, renumber_mp3, write_file_atomically
-from .timeline import clock_mm_ss
-from .units import samples_to_float_s
-from .validate import ambience_path
 
 DEFAULT_OUT_DIR = Path("coreg-audio-tracks")
 MANIFEST_NAME = ".coreg-audio-tracks.json"
@@ -91,8 +91,9 @@ class BatchReport:
     @property
     def exit_code(self) -> int:
         """The worst failure's exit code (1 for an invalid script), 0 when every track is done."""
-        return max((track.exit_code for track in self.tracks if track.status == "failed"),
-                   default=0)
+        return max(
+            (track.exit_code for track in self.tracks if track.status == "failed"), default=0
+        )
 
     def count(self, status: Status) -> int:
         return sum(1 for track in self.tracks if track.status == status)
@@ -117,8 +118,11 @@ class _Done:
     exit_code: int = 0
 
 
-def render_all(options: BatchOptions, progress: Progress | None = None,
-               practices: Sequence[Found] | None = None) -> BatchReport:
+def render_all(
+    options: BatchOptions,
+    progress: Progress | None = None,
+    practices: Sequence[Found] | None = None,
+) -> BatchReport:
     """Render ``practices`` (default: all on the search path) into ``options.out_dir``, as needed.
 
     Failures of single tracks (an invalid script, a voice the engine lacks) are
@@ -140,16 +144,17 @@ def render_all(options: BatchOptions, progress: Progress | None = None,
             script = load_found(found, options.overrides)
             key = track_key(found, script, options, sounds, versions)
         except CoregError as error:
-            outcomes[found.name] = TrackOutcome(found.name, "failed", out,
-                                                problems=tuple(error.lines()),
-                                                exit_code=error.exit_code)
+            outcomes[found.name] = TrackOutcome(
+                found.name, "failed", out, problems=tuple(error.lines()), exit_code=error.exit_code
+            )
             continue
         entry = manifest.current(found.name, key, out_dir)
         if entry is None:
             jobs.append((_Job(found, track, out, options), key))
             continue
-        outcome = TrackOutcome(found.name, "unchanged", out, entry["title"],
-                               entry["duration_samples"])
+        outcome = TrackOutcome(
+            found.name, "unchanged", out, entry["title"], entry["duration_samples"]
+        )
         if entry.get("track") != list(track):
             try:
                 renumber_mp3(out, track)
@@ -218,7 +223,7 @@ class _EngineVersions:
 
     def of(self, engine: str) -> str:
         if engine not in self._known:
-            from .speech.speaker import create_engine
+            from ..speech.speaker import create_engine
 
             speech_engine = create_engine(engine)
             try:
@@ -238,20 +243,24 @@ def _folder_digest(folder: Path) -> str:
     digest = hashlib.sha256()
     if folder.is_dir():
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            digest.update(f"{path.relative_to(folder).as_posix()}\0{_file_digest(path)}\0"
-                          .encode())
+            digest.update(f"{path.relative_to(folder).as_posix()}\0{_file_digest(path)}\0".encode())
     return digest.hexdigest()
 
 
 @lru_cache(maxsize=1)
 def program_digest() -> str:
     """coreg-audio's own source, so a changed program re-renders even without a new version."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     return source_fingerprint(*sorted(str(path) for path in package.rglob("*.py")))
 
 
-def track_key(found: Found, script: Script, options: BatchOptions, sounds_digest: str,
-              versions: _EngineVersions) -> str:
+def track_key(
+    found: Found,
+    script: Script,
+    options: BatchOptions,
+    sounds_digest: str,
+    versions: _EngineVersions,
+) -> str:
     """A hash of everything that decides the track's bytes but its number.
 
     The script's own bytes, the command line's options, the shipped sounds and
@@ -316,15 +325,19 @@ class _Manifest:
             except OSError:
                 return None
         if not isinstance(entry.get("title"), str) or not isinstance(
-                entry.get("duration_samples"), int):
+            entry.get("duration_samples"), int
+        ):
             return None
         return entry
 
-    def record(self, name: str, key: str, track: tuple[int, int], outcome: TrackOutcome,
-               out_dir: Path) -> None:
+    def record(
+        self, name: str, key: str, track: tuple[int, int], outcome: TrackOutcome, out_dir: Path
+    ) -> None:
         paths = [outcome.path, *caption_paths(outcome.path)]
         self.tracks[name] = {
-            "key": key, "track": list(track), "title": outcome.title,
+            "key": key,
+            "track": list(track),
+            "title": outcome.title,
             "duration_samples": outcome.duration_samples,
             "files": {path.name: (out_dir / path.name).stat().st_size for path in paths},
         }
@@ -352,8 +365,9 @@ class _Manifest:
 # --- the processes ---------------------------------------------------------------------------
 
 
-def _run(jobs: list[tuple[_Job, str]], processes: int | None,
-         progress: Progress | None) -> Iterator[tuple[_Job, str, TrackOutcome]]:
+def _run(
+    jobs: list[tuple[_Job, str]], processes: int | None, progress: Progress | None
+) -> Iterator[tuple[_Job, str, TrackOutcome]]:
     """Render ``jobs`` in a pool of spawned processes; yield each as it finishes.
 
     Ctrl-C (or SIGTERM) sets a shared stop flag: each worker notices it at its
@@ -384,11 +398,16 @@ def _run(jobs: list[tuple[_Job, str]], processes: int | None,
     blocked = threading.current_thread() is threading.main_thread()
     if blocked:
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    pool = futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                       initializer=_start_worker, initargs=(messages, stop))
+    pool = futures.ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(messages, stop),
+    )
     try:
-        pending = {pool.submit(_render_track, job): (i, job, key)
-                   for i, (job, key) in enumerate(jobs)}
+        pending = {
+            pool.submit(_render_track, job): (i, job, key) for i, (job, key) in enumerate(jobs)
+        }
         if blocked:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
             blocked = False
@@ -418,14 +437,27 @@ def _outcome(job: _Job, future: futures.Future[_Done]) -> TrackOutcome:
     try:
         done = future.result()
     except BrokenProcessPool:
-        return TrackOutcome(name, "failed", job.out, exit_code=1, problems=(
-            f"error: {name}: a render process stopped unexpectedly",))
+        return TrackOutcome(
+            name,
+            "failed",
+            job.out,
+            exit_code=1,
+            problems=(f"error: {name}: a render process stopped unexpectedly",),
+        )
     except Exception as error:
-        return TrackOutcome(name, "failed", job.out, exit_code=1, problems=(
-            f"error: {name}: unexpected {type(error).__name__}: {error} (please report it)",))
+        return TrackOutcome(
+            name,
+            "failed",
+            job.out,
+            exit_code=1,
+            problems=(
+                f"error: {name}: unexpected {type(error).__name__}: {error} (please report it)",
+            ),
+        )
     if done.exit_code:
-        return TrackOutcome(name, "failed", job.out, problems=done.problems,
-                            exit_code=done.exit_code)
+        return TrackOutcome(
+            name, "failed", job.out, problems=done.problems, exit_code=done.exit_code
+        )
     return TrackOutcome(name, "rendered", job.out, done.title, done.duration_samples)
 
 
@@ -468,8 +500,12 @@ def _render_track(job: _Job) -> _Done:
     try:
         progress("speech", 0, 1)
         script = load_found(job.found, job.options.overrides)
-        options = RenderOptions(seed=job.options.seed, bitrate_kbps=job.options.bitrate_kbps,
-                                album=job.options.album or DEFAULT_ALBUM, track=job.track)
+        options = RenderOptions(
+            seed=job.options.seed,
+            bitrate_kbps=job.options.bitrate_kbps,
+            album=job.options.album or DEFAULT_ALBUM,
+            track=job.track,
+        )
         timeline = render(script, job.out, options, progress)
         write_captions(timeline, job.out)
     except CoregError as error:

@@ -12,8 +12,8 @@ import re
 import tempfile
 from pathlib import Path
 
-from .errors import UsageError
-from .library import SCRIPT_SUFFIXES
+from ..errors import UsageError
+from ..library import SCRIPT_SUFFIXES
 from .schema import SCHEMA_FILE
 
 TEMPLATE_FILE = Path(__file__).with_name("template.yaml")
@@ -31,9 +31,11 @@ def practice_name(name: str) -> str:
             stem = stem[: -len(suffix)]
             break
     if not _NAME_RE.match(stem) or len(stem) > MAX_NAME_CHARS:
-        raise UsageError(f"'{name}' cannot be a practice name: use up to {MAX_NAME_CHARS} "
-                         "letters, digits, '-' and '_', starting with a letter or digit "
-                         "(e.g. evening-calm)")
+        raise UsageError(
+            f"'{name}' cannot be a practice name: use up to {MAX_NAME_CHARS} "
+            "letters, digits, '-' and '_', starting with a letter or digit "
+            "(e.g. evening-calm)"
+        )
     return stem
 
 
@@ -69,8 +71,9 @@ def write_new(name: str, folder: Path) -> Path:
     target = folder / f"{stem}.yaml"
     mode = _file_mode()
     if target.exists():
-        raise UsageError(f"{target} already exists; choose another name, or move that "
-                         "file away first")
+        raise UsageError(
+            f"{target} already exists; choose another name, or move that file away first"
+        )
     if not folder.is_dir():
         raise UsageError(f"cannot write {target}: the folder {folder} does not exist")
     text = template_text(stem)
@@ -84,8 +87,9 @@ def write_new(name: str, folder: Path) -> Path:
         os.chmod(temporary, mode)
         _place(Path(temporary), target)
     except FileExistsError:
-        raise UsageError(f"{target} already exists; choose another name, or move that "
-                         "file away first") from None
+        raise UsageError(
+            f"{target} already exists; choose another name, or move that file away first"
+        ) from None
     except OSError as error:
         raise UsageError(f"cannot write {target}: {error.strerror or error}") from None
     finally:

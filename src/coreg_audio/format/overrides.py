@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import UsageError
+from ..errors import UsageError
+from ..speech.voice import ENGINE_NAMES
 from .model import (
     TONE_STYLES,
     Ambience,
@@ -21,7 +22,6 @@ from .model import (
     Voice,
 )
 from .reader import BUILT_IN_AMBIENCES, parse_pattern_text
-from .speech.voice import ENGINE_NAMES
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,8 @@ class Overrides:
         if voice_patch is not None:
             changes["voice"] = _patched(voice_patch, script.voice)
             changes["voices"] = {
-                name: _patched(voice_patch, v) for name, v in script.voices.items()}
+                name: _patched(voice_patch, v) for name, v in script.voices.items()
+            }
         if self.params:
             changes["params"] = {**script.params, **self.params}
         if self.ambience is not None:
@@ -75,16 +76,16 @@ class Overrides:
         if self.tones is None:
             return None
         if self.tones not in TONE_STYLES:
-            raise UsageError(f"--tones must be one of {', '.join(TONE_STYLES)}, not "
-                             f"'{self.tones}'")
+            raise UsageError(f"--tones must be one of {', '.join(TONE_STYLES)}, not '{self.tones}'")
         return self.tones
 
     def _voice_patch(self) -> Voice | None:
         if self.engine is None and self.voice is None and self.rate_wpm is None:
             return None
         if self.engine is not None and self.engine not in ENGINE_NAMES:
-            raise UsageError(f"--engine must be one of {', '.join(ENGINE_NAMES)}, not "
-                             f"'{self.engine}'")
+            raise UsageError(
+                f"--engine must be one of {', '.join(ENGINE_NAMES)}, not '{self.engine}'"
+            )
         if self.rate_wpm is not None and not 80 <= self.rate_wpm <= 300:
             raise UsageError(f"--rate must be from 80 to 300 words a minute, not {self.rate_wpm}")
         return Voice(loc=Loc(0, 0), engine=self.engine, name=self.voice, rate_wpm=self.rate_wpm)
@@ -94,8 +95,10 @@ class Overrides:
         if sound not in (*BUILT_IN_AMBIENCES, "none"):
             path = Path(sound).expanduser().resolve()
             if not path.is_file():
-                raise UsageError(f"--ambience {sound}: not a built-in sound "
-                                 f"({', '.join(BUILT_IN_AMBIENCES)}) and no such file")
+                raise UsageError(
+                    f"--ambience {sound}: not a built-in sound "
+                    f"({', '.join(BUILT_IN_AMBIENCES)}) and no such file"
+                )
             sound = str(path)
         if current is None:
             return Ambience(sound=sound, loc=Loc(0, 0))
@@ -108,8 +111,9 @@ def _patched(patch: Voice, voice: Voice) -> Voice:
     return merged if patch.name is not None else replace(merged, loc=voice.loc)
 
 
-def _patch_steps(steps: tuple[Step, ...], pattern: Pattern | None, style: ToneStyle | None,
-                 voice: Voice | None) -> tuple[Step, ...]:
+def _patch_steps(
+    steps: tuple[Step, ...], pattern: Pattern | None, style: ToneStyle | None, voice: Voice | None
+) -> tuple[Step, ...]:
     patched: list[Step] = []
     for step in steps:
         if isinstance(step, Breathe):

@@ -9,9 +9,9 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
+from ..timeline.events import Event, Timeline
+from ..units import SAMPLE_RATE_HZ, round_half_up
 from .sinks import clock_ms, write_file_atomically
-from .timeline import Event, Timeline
-from .units import SAMPLE_RATE_HZ, round_half_up
 
 _VTT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _LRC_UNITS_PER_S = 100
@@ -48,8 +48,10 @@ def lrc(timeline: Timeline) -> str:
         lines.append(f"[ar:{_one_line(timeline.author)}]")
     total = _units(timeline.duration_samples, 1)
     lines.append(f"[length:{total // 60:02d}:{total % 60:02d}]")
-    lines += [f"{lrc_time(event.start_samples)}{_one_line(event.text or '')}"
-              for event in _spoken(timeline)]
+    lines += [
+        f"{lrc_time(event.start_samples)}{_one_line(event.text or '')}"
+        for event in _spoken(timeline)
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -58,8 +60,9 @@ def webvtt(timeline: Timeline) -> str:
     blocks = ["WEBVTT"]
     for number, event in enumerate(_spoken(timeline), start=1):
         text = _one_line(event.text or "").translate(_VTT_ESCAPES)
-        blocks.append(f"{number}\n{vtt_time(event.start_samples)} --> "
-                      f"{vtt_time(event.end_samples)}\n{text}")
+        blocks.append(
+            f"{number}\n{vtt_time(event.start_samples)} --> {vtt_time(event.end_samples)}\n{text}"
+        )
     return "\n\n".join(blocks) + "\n"
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import Problem, ScriptError, UsageError
+from ..errors import Problem, ScriptError, UsageError
 
 MAX_SCRIPT_BYTES = 1_000_000
 
@@ -45,21 +45,31 @@ def parse_script_bytes(data: bytes, path: Path, display_path: str) -> Document:
         return ScriptError([Problem(display_path, line, column, message)])
 
     if len(data) > MAX_SCRIPT_BYTES:
-        raise fail(1, 1, f"the file is {len(data):,} bytes; a practice script is at most "
-                         f"{MAX_SCRIPT_BYTES:,} bytes")
+        raise fail(
+            1,
+            1,
+            f"the file is {len(data):,} bytes; a practice script is at most "
+            f"{MAX_SCRIPT_BYTES:,} bytes",
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         before = data[: error.start]
         line = before.count(b"\n") + 1
         column = len(before) - (before.rfind(b"\n") + 1) + 1
-        raise fail(line, column, f"the file is not UTF-8 text (byte 0x{data[error.start]:02x}); "
-                                 "save it as UTF-8") from None
+        raise fail(
+            line,
+            column,
+            f"the file is not UTF-8 text (byte 0x{data[error.start]:02x}); save it as UTF-8",
+        ) from None
     if "\x00" in text:
         offset = text.index("\x00")
         line = text.count("\n", 0, offset) + 1
-        raise fail(line, offset - text.rfind("\n", 0, offset),
-                   "the file holds a NUL character; it is not a text file")
+        raise fail(
+            line,
+            offset - text.rfind("\n", 0, offset),
+            "the file holds a NUL character; it is not a text file",
+        )
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
@@ -69,8 +79,12 @@ def parse_script_bytes(data: bytes, path: Path, display_path: str) -> Document:
     except yaml.reader.ReaderError as error:
         line = text.count("\n", 0, error.position) + 1
         column = error.position - text.rfind("\n", 0, error.position)
-        raise fail(line, column, f"the file holds a control character "
-                                 f"(#x{error.character:04x}) that YAML does not allow") from None
+        raise fail(
+            line,
+            column,
+            f"the file holds a control character "
+            f"(#x{error.character:04x}) that YAML does not allow",
+        ) from None
     except yaml.YAMLError as error:
         raise fail(1, 1, "this is not valid YAML: " + " ".join(str(error).split())) from None
     except RecursionError:
@@ -80,8 +94,11 @@ def parse_script_bytes(data: bytes, path: Path, display_path: str) -> Document:
     if not isinstance(root, yaml.MappingNode):
         mark = root.start_mark
         kind = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
-        raise fail(mark.line + 1, mark.column + 1,
-                   f"a practice script is a mapping of keys ('title:', 'steps:', …), not {kind}")
+        raise fail(
+            mark.line + 1,
+            mark.column + 1,
+            f"a practice script is a mapping of keys ('title:', 'steps:', …), not {kind}",
+        )
     return Document(path=path, display_path=display_path, text=text, root=root)
 
 

@@ -30,11 +30,11 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from . import cache
-from .errors import MissingComponent, UsageError
+from .. import cache
+from ..errors import MissingComponent, UsageError
+from ..units import CHANNELS, SAMPLE_RATE_HZ, db_to_gain, ms_to_samples, seconds_to_samples
 from .loudness import SPEECH_REFERENCE_LUFS, LoudnessMeter, clip_loudness_lufs
 from .sounds import raised_cosine
-from .units import CHANNELS, SAMPLE_RATE_HZ, db_to_gain, ms_to_samples, seconds_to_samples
 
 BUILT_IN_AMBIENCES: tuple[str, ...] = ("ocean", "rain", "brown-noise", "pink-noise")
 
@@ -421,8 +421,13 @@ def _cached_loop(fields: dict[str, object], build: Callable[[], np.ndarray]) -> 
     entries = cache.store("ambience")
     key = cache.content_key({**fields, "code": cache.source_fingerprint(__file__)})
     stored = entries.get(key, mapped=True)
-    if (stored is not None and stored.dtype == np.float32 and stored.ndim == 2
-            and stored.shape[1] == CHANNELS and stored.shape[0] > 0):
+    if (
+        stored is not None
+        and stored.dtype == np.float32
+        and stored.ndim == 2
+        and stored.shape[1] == CHANNELS
+        and stored.shape[0] > 0
+    ):
         return stored
     built = np.ascontiguousarray(build(), dtype=np.float32)
     entries.put(key, built)

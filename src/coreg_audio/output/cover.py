@@ -18,8 +18,8 @@ from collections.abc import Iterator
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from .model import Breathe, Pattern, Script
-from .validate import walk_steps
+from ..format.model import Breathe, Pattern, Script
+from ..format.validate import walk_steps
 
 SIZE_PX = 600
 _SCALE = 2
@@ -47,7 +47,7 @@ def breath_pattern(script: Script) -> Pattern:
 
 
 def pattern_label(pattern: Pattern) -> str:
-    """"4-6" or "4-7-8", as the script would write it."""
+    """ "4-6" or "4-7-8", as the script would write it."""
     phases = [pattern.inhale_s, pattern.hold_s, pattern.exhale_s, pattern.rest_s]
     while len(phases) > 2 and phases[-1] == 0:
         phases.pop()
@@ -82,8 +82,9 @@ def _colour(hue: float, saturation: float, value: float) -> tuple[int, int, int]
 
 def _gradient(size: int, top: tuple[int, int, int], bottom: tuple[int, int, int]) -> Image.Image:
     mask = Image.linear_gradient("L").resize((size, size), Image.Resampling.BICUBIC)
-    return Image.composite(Image.new("RGB", (size, size), bottom),
-                           Image.new("RGB", (size, size), top), mask)
+    return Image.composite(
+        Image.new("RGB", (size, size), bottom), Image.new("RGB", (size, size), top), mask
+    )
 
 
 def breath_curve(pattern: Pattern, time_s: float) -> float:
@@ -105,8 +106,9 @@ def breath_curve(pattern: Pattern, time_s: float) -> float:
     return 0.0
 
 
-def _wave_points(pattern: Pattern, size: int, baseline: float,
-                 height: float) -> Iterator[tuple[float, float]]:
+def _wave_points(
+    pattern: Pattern, size: int, baseline: float, height: float
+) -> Iterator[tuple[float, float]]:
     span_s = _CYCLES_SHOWN * float(pattern.cycle_s)
     steps = size // 4
     for i in range(steps + 1):
@@ -122,10 +124,15 @@ def _draw_waves(image: Image.Image, pattern: Pattern, hue: float) -> None:
     height = size * 0.15
     for offset, alpha in ((0.0, 80), (size * 0.06, 120)):
         points = list(_wave_points(pattern, size, size * 0.86 + offset, height))
-        ImageDraw.Draw(hills).polygon([*points, (size, size), (0, size)],
-                                      fill=(*_colour(hue + 0.02, 0.45, 0.18), alpha))
-        ImageDraw.Draw(lines).line(points, fill=(*_colour(hue - 0.03, 0.15, 0.97), alpha + 60),
-                                   width=max(2, size // 300), joint="curve")
+        ImageDraw.Draw(hills).polygon(
+            [*points, (size, size), (0, size)], fill=(*_colour(hue + 0.02, 0.45, 0.18), alpha)
+        )
+        ImageDraw.Draw(lines).line(
+            points,
+            fill=(*_colour(hue - 0.03, 0.15, 0.97), alpha + 60),
+            width=max(2, size // 300),
+            joint="curve",
+        )
     softened = Image.alpha_composite(hills.filter(ImageFilter.GaussianBlur(size / 200)), lines)
     image.paste(Image.alpha_composite(image.convert("RGBA"), softened).convert("RGB"))
 
@@ -139,8 +146,12 @@ def _font(size_px: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
         return ImageFont.load_default(size=size_px)
 
 
-def _wrap(draw: ImageDraw.ImageDraw, words: list[str],
-          font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: float) -> list[str] | None:
+def _wrap(
+    draw: ImageDraw.ImageDraw,
+    words: list[str],
+    font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+    width: float,
+) -> list[str] | None:
     """Words in lines no wider than ``width``, or None if one word alone is wider."""
     lines: list[str] = []
     for word in words:
@@ -154,8 +165,9 @@ def _wrap(draw: ImageDraw.ImageDraw, words: list[str],
     return lines
 
 
-def _fit_title(draw: ImageDraw.ImageDraw, title: str, width: float
-               ) -> tuple[list[str], ImageFont.FreeTypeFont | ImageFont.ImageFont]:
+def _fit_title(
+    draw: ImageDraw.ImageDraw, title: str, width: float
+) -> tuple[list[str], ImageFont.FreeTypeFont | ImageFont.ImageFont]:
     """The largest type (down to a floor) that sets the title in a few lines."""
     words = title.split() or [""]
     size_px = _TITLE_MAX_PX * _SCALE
@@ -169,8 +181,12 @@ def _fit_title(draw: ImageDraw.ImageDraw, title: str, width: float
         size_px -= 2 * _SCALE
 
 
-def _truncate(draw: ImageDraw.ImageDraw, words: list[str],
-              font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: float) -> list[str]:
+def _truncate(
+    draw: ImageDraw.ImageDraw,
+    words: list[str],
+    font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+    width: float,
+) -> list[str]:
     """At the smallest size, a title too long for the cover ends in an ellipsis."""
     text = " ".join(words)
     lines: list[str] = []
@@ -202,8 +218,9 @@ def _draw_title(image: Image.Image, title: str) -> float:
     shadow_draw = ImageDraw.Draw(shadow)
     for i, line in enumerate(lines):
         y = top + i * line_px
-        shadow_draw.text((size / 2, y + _SCALE * 2), line, font=font, anchor="mt",
-                         fill=(*_SHADOW, 120))
+        shadow_draw.text(
+            (size / 2, y + _SCALE * 2), line, font=font, anchor="mt", fill=(*_SHADOW, 120)
+        )
     blurred = shadow.filter(ImageFilter.GaussianBlur(_SCALE * 3))
     image.paste(Image.alpha_composite(image.convert("RGBA"), blurred).convert("RGB"))
     draw = ImageDraw.Draw(image)

@@ -14,13 +14,17 @@ from pathlib import Path
 
 import numpy as np
 
-from . import cache, limiter, loudness
+from .. import cache
+from ..audio import limiter, loudness
+from ..audio.limiter import DEFAULT_CEILING_DBTP, TruePeakLimiter
+from ..audio.loudness import TARGET_LUFS, LoudnessMeter
+from ..audio.mix import DEFAULT_SEED, Mixer
+from ..format.model import Script
+from ..practice import Progress, build_timeline
+from ..speech import Speaker
+from ..timeline.events import Timeline
+from ..units import db_to_gain, gain_to_db
 from .cover import breath_pattern, cover_png
-from .limiter import DEFAULT_CEILING_DBTP, TruePeakLimiter
-from .loudness import TARGET_LUFS, LoudnessMeter
-from .mix import DEFAULT_SEED, Mixer
-from .model import Script
-from .practice import Progress, build_timeline
 from .sinks import (
     DEFAULT_BITRATE_KBPS,
     TrackInfo,
@@ -29,9 +33,6 @@ from .sinks import (
     open_sink,
     output_format,
 )
-from .speech import Speaker
-from .timeline import Timeline
-from .units import db_to_gain, gain_to_db
 
 DEFAULT_ALBUM = "coreg-audio practices"
 LOW_BITRATE_CEILING_DBTP = -3.0
@@ -61,9 +62,15 @@ class RenderOptions:
 
 def track_info(timeline: Timeline, options: RenderOptions, cover: bytes = b"") -> TrackInfo:
     """The tags of the track; ``cover`` is its cover art as PNG bytes."""
-    return TrackInfo(title=timeline.title, artist=timeline.author, album=options.album,
-                     comment=chapter_comment(timeline.summary or "", timeline.chapters),
-                     chapters=timeline.chapters, track=options.track, cover_png=cover)
+    return TrackInfo(
+        title=timeline.title,
+        artist=timeline.author,
+        album=options.album,
+        comment=chapter_comment(timeline.summary or "", timeline.chapters),
+        chapters=timeline.chapters,
+        track=options.track,
+        cover_png=cover,
+    )
 
 
 @dataclass(frozen=True)
@@ -104,8 +111,7 @@ def mix_loudness_lufs(mixer: Mixer, progress: Progress | None = None) -> tuple[f
     return meter.integrated_lufs(), peak
 
 
-def master_gain_db(mixer: Mixer, mastering: Mastering,
-                   progress: Progress | None = None) -> float:
+def master_gain_db(mixer: Mixer, mastering: Mastering, progress: Progress | None = None) -> float:
     """The gain that brings the limited track to the target loudness.
 
     Measured once per distinct mix and kept in the cache (the key is the
@@ -113,10 +119,14 @@ def master_gain_db(mixer: Mixer, mastering: Mastering,
     live play of the same practice starts without a measuring pass.
     """
     gains = cache.store("gains")
-    key = cache.content_key({
-        "mix": mixer.fingerprint(), "target_lufs": mastering.target_lufs,
-        "ceiling_dbtp": mastering.ceiling_dbtp,
-        "code": cache.source_fingerprint(__file__, loudness.__file__, limiter.__file__)})
+    key = cache.content_key(
+        {
+            "mix": mixer.fingerprint(),
+            "target_lufs": mastering.target_lufs,
+            "ceiling_dbtp": mastering.ceiling_dbtp,
+            "code": cache.source_fingerprint(__file__, loudness.__file__, limiter.__file__),
+        }
+    )
     stored = gains.get(key)
     if stored is not None and stored.shape == (1,) and np.isfinite(stored[0]):
         return float(stored[0])
@@ -125,8 +135,7 @@ def master_gain_db(mixer: Mixer, mastering: Mastering,
     return gain_db
 
 
-def measure_gain_db(mixer: Mixer, mastering: Mastering,
-                    progress: Progress | None = None) -> float:
+def measure_gain_db(mixer: Mixer, mastering: Mastering, progress: Progress | None = None) -> float:
     """Measure the gain: the raw mix first, then the limited track when the limiter acts.
 
     When some sample would pass the ceiling the limiter takes loudness off, so
@@ -150,8 +159,9 @@ def measure_gain_db(mixer: Mixer, mastering: Mastering,
     return gain_db
 
 
-def mastered_blocks(mixer: Mixer, gain_db: float, ceiling_dbtp: float,
-                    progress: Progress | None = None) -> Iterator[np.ndarray]:
+def mastered_blocks(
+    mixer: Mixer, gain_db: float, ceiling_dbtp: float, progress: Progress | None = None
+) -> Iterator[np.ndarray]:
     """The finished track: the mix at ``gain_db`` through the true-peak limiter."""
     limiter = TruePeakLimiter(ceiling_dbtp=ceiling_dbtp)
     gain = np.float32(db_to_gain(gain_db))
@@ -162,8 +172,12 @@ def mastered_blocks(mixer: Mixer, gain_db: float, ceiling_dbtp: float,
     yield limiter.flush()
 
 
-def render(script: Script, out: Path, options: RenderOptions | None = None,
-           progress: Progress | None = None) -> Timeline:
+def render(
+    script: Script,
+    out: Path,
+    options: RenderOptions | None = None,
+    progress: Progress | None = None,
+) -> Timeline:
     """Write the track of ``script`` to ``out`` (format from its suffix), whole or not at all."""
     options = options or RenderOptions()
     check_output(out, bitrate_kbps=options.bitrate_kbps)
@@ -174,10 +188,9 @@ def render(script: Script, out: Path, options: RenderOptions | None = None,
         gain_db = master_gain_db(mixer, mastering, progress)
         wav = output_format(out) == ".wav"
         cover = b"" if wav else cover_png(timeline.title, breath_pattern(script))
-        with open_sink(out, track_info(timeline, options, cover),
-                       bitrate_kbps=options.bitrate_kbps) as sink:
+        with open_sink(
+            out, track_info(timeline, options, cover), bitrate_kbps=options.bitrate_kbps
+        ) as sink:
             for block in mastered_blocks(mixer, gain_db, mastering.ceiling_dbtp, progress):
                 sink.write(block)
     return timeline
-
-

@@ -11,7 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Literal, TypeAlias
 
-from .units import round_half_up
+from ..units import round_half_up
 
 PhaseName = Literal["inhale", "hold", "exhale", "rest"]
 PHASES: tuple[PhaseName, ...] = ("inhale", "hold", "exhale", "rest")
@@ -50,8 +50,12 @@ class Pattern:
     loc: Loc
 
     def phase_s(self, phase: PhaseName) -> Fraction:
-        return {"inhale": self.inhale_s, "hold": self.hold_s,
-                "exhale": self.exhale_s, "rest": self.rest_s}[phase]
+        return {
+            "inhale": self.inhale_s,
+            "hold": self.hold_s,
+            "exhale": self.exhale_s,
+            "rest": self.rest_s,
+        }[phase]
 
     @property
     def cycle_s(self) -> Fraction:
@@ -157,8 +161,9 @@ class BreathCues:
     rest: Text | None
 
     def of(self, phase: PhaseName) -> Text | None:
-        return {"inhale": self.inhale, "hold": self.hold,
-                "exhale": self.exhale, "rest": self.rest}[phase]
+        return {"inhale": self.inhale, "hold": self.hold, "exhale": self.exhale, "rest": self.rest}[
+            phase
+        ]
 
 
 @dataclass(frozen=True)

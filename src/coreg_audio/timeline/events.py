@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .model import ToneStyle
-from .speech.voice import VoiceSettings
-from .units import SAMPLE_RATE_HZ, samples_to_float_s
+from ..format.model import ToneStyle
+from ..speech.voice import VoiceSettings
+from ..units import SAMPLE_RATE_HZ, samples_to_float_s
 
 EventKind = Literal["speech", "cue", "count", "tone", "beat", "bell", "section"]
 SPOKEN_KINDS: tuple[EventKind, ...] = ("speech", "cue", "count")
@@ -51,9 +51,15 @@ class Event:
             "start": samples_to_float_s(self.start_samples),
             "end": samples_to_float_s(self.end_samples),
         }
-        optional = {"text": self.text, "title": self.title, "phase": self.phase,
-                    "cycle": self.cycle, "style": self.style, "pan": self.pan,
-                    "accent": self.accent}
+        optional = {
+            "text": self.text,
+            "title": self.title,
+            "phase": self.phase,
+            "cycle": self.cycle,
+            "style": self.style,
+            "pan": self.pan,
+            "accent": self.accent,
+        }
         data.update({key: value for key, value in optional.items() if value is not None})
         data["step"] = self.step
         return data
@@ -73,7 +79,6 @@ class Chapter:
                 f"chapter {self.title!r} must have 0 <= start <= end, "
                 f"not {self.start_samples}..{self.end_samples} samples"
             )
-
 
 
 @dataclass(frozen=True)
@@ -127,10 +132,14 @@ class Timeline:
             "title": self.title,
             "sample_rate": SAMPLE_RATE_HZ,
             "duration": self.duration_s,
-            "sections": [{"title": chapter.title,
-                          "start": samples_to_float_s(chapter.start_samples),
-                          "end": samples_to_float_s(chapter.end_samples)}
-                         for chapter in self.chapters],
+            "sections": [
+                {
+                    "title": chapter.title,
+                    "start": samples_to_float_s(chapter.start_samples),
+                    "end": samples_to_float_s(chapter.end_samples),
+                }
+                for chapter in self.chapters
+            ],
             "events": [event.to_json() for event in self.events],
         }
 
@@ -142,8 +151,10 @@ class Timeline:
             if event.kind == "section":
                 section = event.title or ""
                 continue
-            lines.append(f"{clock_mm_ss(event.start_samples):>9}  {section[:24]:<24}  "
-                         f"{event.kind:<7}  {_describe(event)}".rstrip())
+            lines.append(
+                f"{clock_mm_ss(event.start_samples):>9}  {section[:24]:<24}  "
+                f"{event.kind:<7}  {_describe(event)}".rstrip()
+            )
         return "\n".join(lines)
 
 

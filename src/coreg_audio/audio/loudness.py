@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .units import SAMPLE_RATE_HZ
+from ..units import SAMPLE_RATE_HZ
 
 SPEECH_REFERENCE_LUFS = -23.0
 """Every speech clip, tone, bell and ambience is made this loud at level 0 dB."""
@@ -42,8 +42,9 @@ def k_weighting(sample_rate_hz: int = SAMPLE_RATE_HZ) -> tuple[np.ndarray, np.nd
     vh = 10.0 ** (gain_db / 20.0)
     vb = vh**0.4996667741545416
     a0 = 1.0 + k / q + k * k
-    shelf_b = np.array([(vh + vb * k / q + k * k) / a0, 2.0 * (k * k - vh) / a0,
-                        (vh - vb * k / q + k * k) / a0])
+    shelf_b = np.array(
+        [(vh + vb * k / q + k * k) / a0, 2.0 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0]
+    )
     shelf_a = np.array([1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0])
     f0 = 38.13547087602444
     q = 0.5003270373238773
@@ -130,11 +131,13 @@ class LoudnessMeter:
     def add(self, block: np.ndarray) -> None:
         """Measure ``block`` ((n, channels) or mono); each channel is filtered as one run."""
         channels_first = np.ascontiguousarray(
-            np.asarray(block, dtype=np.float64).reshape(-1, self._channels).T)
+            np.asarray(block, dtype=np.float64).reshape(-1, self._channels).T
+        )
         if channels_first.shape[1] == 0:
             return
-        weighted, self._state = self._lfilter(self._b, self._a, channels_first, axis=1,
-                                              zi=self._state)
+        weighted, self._state = self._lfilter(
+            self._b, self._a, channels_first, axis=1, zi=self._state
+        )
         squared = np.concatenate([self._squared, weighted * weighted], axis=1)
         hops, self._squared = self._hops_of(squared)
         self._keep(hops)
@@ -150,14 +153,14 @@ class LoudnessMeter:
         needed = self._hop_count + hops.shape[0]
         if needed > self._hop_energy.shape[0]:
             grown = np.zeros((max(needed, 2 * self._hop_energy.shape[0], 1024), self._channels))
-            grown[:self._hop_count] = self._hop_energy[:self._hop_count]
+            grown[: self._hop_count] = self._hop_energy[: self._hop_count]
             self._hop_energy = grown
-        self._hop_energy[self._hop_count:needed] = hops
+        self._hop_energy[self._hop_count : needed] = hops
         self._hop_count = needed
 
     def integrated_lufs(self) -> float:
         """Gated loudness of everything added so far; -inf for silence or under 400 ms."""
-        hop = self._hop_energy[:self._hop_count]
+        hop = self._hop_energy[: self._hop_count]
         if hop.shape[0] < _HOPS_PER_BLOCK:
             return -math.inf
         window = np.lib.stride_tricks.sliding_window_view(hop, _HOPS_PER_BLOCK, axis=0)

@@ -19,11 +19,12 @@ from typing import Protocol
 
 import numpy as np
 
+from .. import cache
+from ..speech.voice import VoiceSettings
+from ..timeline.events import AmbienceBed, Event, Timeline
+from ..units import CHANNELS, db_to_gain, ms_to_samples, seconds_to_samples
 from . import ambience as ambience_sources
-from . import cache, sounds
-from .speech.voice import VoiceSettings
-from .timeline import AmbienceBed, Event, Timeline
-from .units import CHANNELS, db_to_gain, ms_to_samples, seconds_to_samples
+from . import sounds
 
 BLOCK_SAMPLES = seconds_to_samples(4)
 BELL_LEVEL_DB = -8.0
@@ -81,8 +82,11 @@ class Mixer:
     def __init__(self, timeline: Timeline, clips: ClipSource, seed: int = DEFAULT_SEED) -> None:
         self.timeline = timeline
         self._clips = clips
-        self._events = [event for event in timeline.events
-                        if event.kind != "section" and event.length_samples > 0]
+        self._events = [
+            event
+            for event in timeline.events
+            if event.kind != "section" and event.length_samples > 0
+        ]
         self._starts = [event.start_samples for event in self._events]
         self._longest = max((event.length_samples for event in self._events), default=0)
         self._sounds = _SoundCache()
@@ -92,7 +96,8 @@ class Mixer:
         self._ambience = _open_ambience(self._bed, seed) if self._bed is not None else None
         self._speaking = _merge_intervals(
             [(event.start_samples, event.end_samples) for event in timeline.spoken_events()],
-            ms_to_samples(DUCK_ATTACK_MS + DUCK_RELEASE_MS))
+            ms_to_samples(DUCK_ATTACK_MS + DUCK_RELEASE_MS),
+        )
         self._speaking_ends = [end for _, end in self._speaking]
 
     @property
@@ -107,8 +112,9 @@ class Mixer:
         same fingerprint make the same track, so its loudness can be measured once.
         """
         digest = hashlib.sha256()
-        digest.update(cache.source_fingerprint(__file__, sounds.__file__,
-                                               ambience_sources.__file__).encode())
+        digest.update(
+            cache.source_fingerprint(__file__, sounds.__file__, ambience_sources.__file__).encode()
+        )
         digest.update(repr((self.timeline.duration_samples, self._bed)).encode())
         clips: dict[tuple[str, VoiceSettings], str] = {}
         for event in self._events:
@@ -125,12 +131,12 @@ class Mixer:
                 digest.update(hashlib.sha256(Path(self._bed.sound).read_bytes()).digest())
         return digest.hexdigest()
 
-    def blocks(self, start_samples: int = 0,
-               block_samples: int = BLOCK_SAMPLES) -> Iterator[tuple[int, np.ndarray]]:
+    def blocks(
+        self, start_samples: int = 0, block_samples: int = BLOCK_SAMPLES
+    ) -> Iterator[tuple[int, np.ndarray]]:
         """(position, block) from ``start_samples`` to the end of the track."""
         for position in range(start_samples, self.length_samples, block_samples):
-            yield position, self.block(position, min(block_samples,
-                                                     self.length_samples - position))
+            yield position, self.block(position, min(block_samples, self.length_samples - position))
 
     def block(self, start_samples: int, length_samples: int) -> np.ndarray:
         out = np.zeros((length_samples, CHANNELS), dtype=np.float32)
@@ -144,8 +150,9 @@ class Mixer:
             begin = max(start_samples, event.start_samples)
             stop = min(end_samples, event.start_samples + sound.shape[0])
             if stop > begin:
-                out[begin - start_samples:stop - start_samples] += \
-                    sound[begin - event.start_samples:stop - event.start_samples]
+                out[begin - start_samples : stop - start_samples] += sound[
+                    begin - event.start_samples : stop - event.start_samples
+                ]
         if self._ambience is not None and self._bed is not None:
             out += self._ambience_block(start_samples, length_samples)
         return out
@@ -160,24 +167,43 @@ class Mixer:
                 self._speech[key] = np.repeat(clip[:, None], CHANNELS, axis=1)
             return self._speech[key]
         if event.kind == "tone":
+
             def tone() -> np.ndarray:
                 length = event.length_samples
                 pitch = event.pitch_hz or 196.0
-                mono = (sounds.glide_tone(length, event.phase or "inhale", pitch)
-                        if event.style == "glide" else sounds.chime(length, pitch))
+                mono = (
+                    sounds.glide_tone(length, event.phase or "inhale", pitch)
+                    if event.style == "glide"
+                    else sounds.chime(length, pitch)
+                )
                 return sounds.pan(mono * db_to_gain(event.level_db), 0.0)
-            return self._sounds.get(("tone", event.style, event.phase, event.length_samples,
-                                     event.pitch_hz, event.level_db), tone)
+
+            return self._sounds.get(
+                (
+                    "tone",
+                    event.style,
+                    event.phase,
+                    event.length_samples,
+                    event.pitch_hz,
+                    event.level_db,
+                ),
+                tone,
+            )
         if event.kind == "beat":
             return self._sounds.get(
                 ("beat", event.accent, event.pan),
-                lambda: sounds.pan(sounds.movement_beat(bool(event.accent))
-                                   * db_to_gain(BEAT_LEVEL_DB), event.pan or 0.0))
+                lambda: sounds.pan(
+                    sounds.movement_beat(bool(event.accent)) * db_to_gain(BEAT_LEVEL_DB),
+                    event.pan or 0.0,
+                ),
+            )
         if event.kind == "bell":
             return self._sounds.get(
                 ("bell", event.length_samples),
-                lambda: sounds.pan(sounds.bell(event.length_samples) * db_to_gain(BELL_LEVEL_DB),
-                                   0.0))
+                lambda: sounds.pan(
+                    sounds.bell(event.length_samples) * db_to_gain(BELL_LEVEL_DB), 0.0
+                ),
+            )
         raise ValueError(f"nothing to mix for a {event.kind} event")
 
     def _ambience_block(self, start_samples: int, length_samples: int) -> np.ndarray:
@@ -244,10 +270,11 @@ class _Envelope:
         if span == (0, self._length) and self._curve is None:
             self._level *= factor
             return
-        self._curve_array()[span[0]:span[1]] *= np.float32(factor)
+        self._curve_array()[span[0] : span[1]] *= np.float32(factor)
 
-    def _shape(self, at_samples: int, length_samples: int, rising: bool) -> tuple[
-            tuple[int, int], np.ndarray] | None:
+    def _shape(
+        self, at_samples: int, length_samples: int, rising: bool
+    ) -> tuple[tuple[int, int], np.ndarray] | None:
         span = self._span(at_samples, at_samples + length_samples)
         if span is None or length_samples <= 0:
             return None

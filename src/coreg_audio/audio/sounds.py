@@ -15,8 +15,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..units import SAMPLE_RATE_HZ, db_to_gain, ms_to_samples, seconds_to_samples
 from .loudness import SPEECH_REFERENCE_LUFS, clip_loudness_lufs
-from .units import SAMPLE_RATE_HZ, db_to_gain, ms_to_samples, seconds_to_samples
 
 PHASES: tuple[str, ...] = ("inhale", "hold", "exhale", "rest")
 

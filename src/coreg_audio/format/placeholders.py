@@ -25,17 +25,28 @@ def placeholder_problems(source: str, known: Mapping[str, str]) -> list[Placehol
             continue
         name = match.group(1)
         if name is None:
-            problems.append(PlaceholderProblem(
-                match.start(), f"a lone '{token}' in the text; write '{token * 2}' for a "
-                "literal brace, or '{name}' for a placeholder"))
+            problems.append(
+                PlaceholderProblem(
+                    match.start(),
+                    f"a lone '{token}' in the text; write '{token * 2}' for a "
+                    "literal brace, or '{name}' for a placeholder",
+                )
+            )
         elif not _NAME_RE.match(name.strip()):
-            problems.append(PlaceholderProblem(
-                match.start(), f"'{token}' is not a placeholder: write a name such as {{a}}"))
+            problems.append(
+                PlaceholderProblem(
+                    match.start(), f"'{token}' is not a placeholder: write a name such as {{a}}"
+                )
+            )
         elif name.strip() not in known:
             names = ", ".join(sorted(known)) or "none are defined"
-            problems.append(PlaceholderProblem(
-                match.start(), f"the placeholder {{{name.strip()}}} has no value; add it under "
-                f"'params:' or pass --set {name.strip()}=... (params: {names})"))
+            problems.append(
+                PlaceholderProblem(
+                    match.start(),
+                    f"the placeholder {{{name.strip()}}} has no value; add it under "
+                    f"'params:' or pass --set {name.strip()}=... (params: {names})",
+                )
+            )
     return problems
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
-from .errors import Problem, ScriptError
+from ..errors import Problem, ScriptError
 from .model import (
     PHASES,
     Bell,
@@ -58,26 +58,36 @@ def check(script: Script, doubtful: frozenset[str] = frozenset()) -> Iterator[Pr
         if not placeholder_problems(text.source, script.params):
             spoken = fill(text.source, script.params)
             if not any(ch.isalnum() for ch in spoken):
-                yield at(text.loc, f"{what} has nothing to speak once its placeholders are "
-                         f"filled ('{spoken}')")
+                yield at(
+                    text.loc,
+                    f"{what} has nothing to speak once its placeholders are filled ('{spoken}')",
+                )
     for step in () if "voices" in doubtful else walk_steps(script.steps):
         if isinstance(step, Say) and isinstance(step.voice, VoiceRef):
             name = step.voice.name
             if name not in script.voices:
                 known = ", ".join(sorted(script.voices)) or "none are defined under 'voices:'"
-                yield at(step.voice.loc, f"step {step.path} uses voice '{name}', which is not "
-                         f"defined{suggestion(name, list(script.voices))} (voices: {known})")
+                yield at(
+                    step.voice.loc,
+                    f"step {step.path} uses voice '{name}', which is not "
+                    f"defined{suggestion(name, list(script.voices))} (voices: {known})",
+                )
     if "ambience" not in doubtful:
         yield from _check_ambience(script)
     expanded = expanded_step_count(script.steps)
     if expanded > MAX_EXPANDED_STEPS:
-        yield at(script.steps_loc, f"the steps expand to {expanded:,} steps once repeated; "
-                 f"at most {MAX_EXPANDED_STEPS:,}")
+        yield at(
+            script.steps_loc,
+            f"the steps expand to {expanded:,} steps once repeated; at most {MAX_EXPANDED_STEPS:,}",
+        )
         return
     least_s = script.lead_s + script.tail_s + minimum_duration_s(script, script.steps)
     if least_s > MAX_DURATION_S:
-        yield at(script.steps_loc, f"the practice would last at least {clock(least_s)}; "
-                 f"at most {clock(Fraction(MAX_DURATION_S))} is allowed")
+        yield at(
+            script.steps_loc,
+            f"the practice would last at least {clock(least_s)}; "
+            f"at most {clock(Fraction(MAX_DURATION_S))} is allowed",
+        )
 
 
 def _check_ambience(script: Script) -> Iterator[Problem]:
@@ -88,9 +98,11 @@ def _check_ambience(script: Script) -> Iterator[Problem]:
     if path is not None and not path.is_file():
         loc = ambience.sound_loc or ambience.loc
         hint = suggestion(ambience.sound, BUILT_IN_AMBIENCES)
-        message = (f"'{ambience.sound}' is neither a built-in ambience "
-                   f"({', '.join(BUILT_IN_AMBIENCES)}) nor a file next to the script "
-                   f"(looked for {path}){hint}")
+        message = (
+            f"'{ambience.sound}' is neither a built-in ambience "
+            f"({', '.join(BUILT_IN_AMBIENCES)}) nor a file next to the script "
+            f"(looked for {path}){hint}"
+        )
         yield Problem(script.display_path, loc.line, loc.column, message)
 
 
@@ -127,8 +139,10 @@ def walk_steps(steps: tuple[Step, ...]) -> Iterator[Step]:
 
 
 def expanded_step_count(steps: tuple[Step, ...]) -> int:
-    return sum(step.times * expanded_step_count(step.steps) if isinstance(step, Repeat) else 1
-               for step in steps)
+    return sum(
+        step.times * expanded_step_count(step.steps) if isinstance(step, Repeat) else 1
+        for step in steps
+    )
 
 
 def minimum_duration_s(script: Script, steps: tuple[Step, ...]) -> Fraction:

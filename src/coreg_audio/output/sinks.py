@@ -28,9 +28,9 @@ from typing import IO, ClassVar, Final, Self
 
 import numpy as np
 
-from .errors import MissingComponent, RenderFailed, UsageError
-from .timeline import Chapter
-from .units import CHANNELS, SAMPLE_RATE_HZ, round_half_up, samples_to_seconds
+from ..errors import MissingComponent, RenderFailed, UsageError
+from ..timeline.events import Chapter
+from ..units import CHANNELS, SAMPLE_RATE_HZ, round_half_up, samples_to_seconds
 
 SUPPORTED_SUFFIXES: Final = (".mp3", ".wav", ".m4a", ".opus")
 MP3_BITRATES_KBPS: Final = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
@@ -126,8 +126,13 @@ def ffmetadata(info: TrackInfo, extra_tags: Sequence[tuple[str, str]] = ()) -> s
     """
     lines = [";FFMETADATA1"]
     track = f"{info.track[0]}/{info.track[1]}" if info.track is not None else ""
-    tags = (("title", info.title), ("artist", info.artist), ("album", info.album),
-            ("track", track), *extra_tags)
+    tags = (
+        ("title", info.title),
+        ("artist", info.artist),
+        ("album", info.album),
+        ("track", track),
+        *extra_tags,
+    )
     for key, value in tags:
         if value:
             lines.append(f"{key}={_escape_ffmetadata(value)}")
@@ -207,8 +212,9 @@ def renumber_mp3(path: Path, track: tuple[int, int]) -> None:
     def write(out: IO[bytes]) -> None:
         with path.open("rb") as source:
             tag = _read_id3_tag(source, path)
-            numbers = [(start, end) for start, end in _id3_frames(tag)
-                       if tag[start : start + 4] == b"TRCK"]
+            numbers = [
+                (start, end) for start, end in _id3_frames(tag) if tag[start : start + 4] == b"TRCK"
+            ]
             if len(numbers) != 1:
                 raise RenderFailed(f"{path} has no track number to change")
             start, end = numbers[0]
@@ -226,12 +232,21 @@ def flac_picture(png: bytes) -> str:
     """A PNG as the base64 FLAC picture block that Ogg players read from METADATA_BLOCK_PICTURE."""
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     mime, description = b"image/png", b"Cover"
-    block = b"".join([
-        _FLAC_FRONT_COVER.to_bytes(4, "big"), len(mime).to_bytes(4, "big"), mime,
-        len(description).to_bytes(4, "big"), description,
-        width.to_bytes(4, "big"), height.to_bytes(4, "big"), (24).to_bytes(4, "big"),
-        (0).to_bytes(4, "big"), len(png).to_bytes(4, "big"), png,
-    ])
+    block = b"".join(
+        [
+            _FLAC_FRONT_COVER.to_bytes(4, "big"),
+            len(mime).to_bytes(4, "big"),
+            mime,
+            len(description).to_bytes(4, "big"),
+            description,
+            width.to_bytes(4, "big"),
+            height.to_bytes(4, "big"),
+            (24).to_bytes(4, "big"),
+            (0).to_bytes(4, "big"),
+            len(png).to_bytes(4, "big"),
+            png,
+        ]
+    )
     return base64.b64encode(block).decode("ascii")
 
 
@@ -264,8 +279,10 @@ def check_bitrate(bitrate_kbps: int, suffix: str = ".mp3") -> None:
         rates = ", ".join(str(rate) for rate in MP3_BITRATES_KBPS)
         raise UsageError(f"bitrate {bitrate_kbps} kbps is not an MP3 constant bitrate; use {rates}")
     if suffix == ".m4a" and bitrate_kbps < M4A_MIN_BITRATE_KBPS:
-        raise UsageError(f"an .m4a track needs --bitrate {M4A_MIN_BITRATE_KBPS} or more; ffmpeg's "
-                         f"AAC encoder clicks at {bitrate_kbps} kbps")
+        raise UsageError(
+            f"an .m4a track needs --bitrate {M4A_MIN_BITRATE_KBPS} or more; ffmpeg's "
+            f"AAC encoder clicks at {bitrate_kbps} kbps"
+        )
 
 
 def find_ffmpeg() -> str:
@@ -327,7 +344,10 @@ def open_sink(
     if suffix == ".wav":
         return WavSink(path, info, dither_seed=dither_seed)
     encoders: dict[str, Callable[..., FfmpegSink]] = {
-        ".mp3": Mp3Sink, ".m4a": M4aSink, ".opus": OpusSink}
+        ".mp3": Mp3Sink,
+        ".m4a": M4aSink,
+        ".opus": OpusSink,
+    }
     return encoders[suffix](path, info, ffmpeg=find_ffmpeg(), bitrate_kbps=bitrate_kbps)
 
 
@@ -576,8 +596,9 @@ class FfmpegSink(Sink):
 
     def _input_file(self, suffix: str, content: str | bytes) -> Path:
         data = content.encode("utf-8") if isinstance(content, str) else content
-        with tempfile.NamedTemporaryFile(prefix="coreg-audio-", suffix=suffix,
-                                         delete=False) as file:
+        with tempfile.NamedTemporaryFile(
+            prefix="coreg-audio-", suffix=suffix, delete=False
+        ) as file:
             self._inputs.append(Path(file.name))
             file.write(data)
         return Path(file.name)
@@ -668,9 +689,21 @@ class Mp3Sink(FfmpegSink):
 
     def _encoder_options(self) -> list[str]:
         padding = ["-metadata_header_padding", str(len(self._comment))] if self._comment else []
-        return ["-c:a", "libmp3lame", "-b:a", f"{self._bitrate_kbps}k",
-                "-ar", str(SAMPLE_RATE_HZ), "-ac", str(CHANNELS),
-                "-id3v2_version", "3", "-write_xing", "1", *padding]
+        return [
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            f"{self._bitrate_kbps}k",
+            "-ar",
+            str(SAMPLE_RATE_HZ),
+            "-ac",
+            str(CHANNELS),
+            "-id3v2_version",
+            "3",
+            "-write_xing",
+            "1",
+            *padding,
+        ]
 
     def _extra_tags(self) -> list[tuple[str, str]]:
         return []
@@ -693,9 +726,22 @@ class M4aSink(FfmpegSink):
         """The fast coder without noise substitution (PNS): the default two-loop coder with PNS
         made clicks on ambience, up to 4.5 dB over the track's true peak (at 192 kbps); this
         one overshot by at most 0.8 dB from 128 kbps up."""
-        return ["-c:a", "aac", "-b:a", f"{self._bitrate_kbps}k", "-aac_coder", "fast",
-                "-aac_pns", "0", "-ar", str(SAMPLE_RATE_HZ), "-ac", str(CHANNELS),
-                "-movflags", "+faststart"]
+        return [
+            "-c:a",
+            "aac",
+            "-b:a",
+            f"{self._bitrate_kbps}k",
+            "-aac_coder",
+            "fast",
+            "-aac_pns",
+            "0",
+            "-ar",
+            str(SAMPLE_RATE_HZ),
+            "-ac",
+            str(CHANNELS),
+            "-movflags",
+            "+faststart",
+        ]
 
 
 class OpusSink(FfmpegSink):
@@ -710,14 +756,24 @@ class OpusSink(FfmpegSink):
     chapters_from = "-1"
 
     def _encoder_options(self) -> list[str]:
-        return ["-c:a", "libopus", "-b:a", f"{self._bitrate_kbps}k",
-                "-ar", str(OPUS_SAMPLE_RATE_HZ), "-ac", str(CHANNELS)]
+        return [
+            "-c:a",
+            "libopus",
+            "-b:a",
+            f"{self._bitrate_kbps}k",
+            "-ar",
+            str(OPUS_SAMPLE_RATE_HZ),
+            "-ac",
+            str(CHANNELS),
+        ]
 
     def _extra_tags(self) -> list[tuple[str, str]]:
         tags = super()._extra_tags()
         for number, chapter in enumerate(self.info.chapters):
-            tags += [(f"CHAPTER{number:03d}", clock_ms(chapter.start_samples)),
-                     (f"CHAPTER{number:03d}NAME", chapter.title)]
+            tags += [
+                (f"CHAPTER{number:03d}", clock_ms(chapter.start_samples)),
+                (f"CHAPTER{number:03d}NAME", chapter.title),
+            ]
         if self.info.cover_png:
             tags.append(("METADATA_BLOCK_PICTURE", flac_picture(self.info.cover_png)))
         return tags

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .units import SAMPLE_RATE_HZ, db_to_gain
+from ..units import SAMPLE_RATE_HZ, db_to_gain
 
 OVERSAMPLING = 4
 

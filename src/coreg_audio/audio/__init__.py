@@ -1,0 +1,1 @@
+"""Sound: synthesized tones and ambience, the numpy mixer, loudness and the limiter."""

@@ -1,0 +1,1 @@
+"""Reading and checking practice scripts: YAML with marks, the model, the schema."""

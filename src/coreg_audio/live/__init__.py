@@ -1,0 +1,1 @@
+"""Live playback: the sound card, the pacer screen and the keys."""

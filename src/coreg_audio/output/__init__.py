@@ -1,0 +1,1 @@
+"""Finished tracks: file sinks, tags and chapters, captions, covers, the library batch."""

@@ -1,0 +1,1 @@
+"""The compiled practice: events in exact time, rounded to samples once."""
