@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -60,8 +61,8 @@ def srt_of(path: Path) -> list[tuple[float, float, str]]:
         check=True,
     )
     cues = []
-    for block in result.stdout.strip().split("\n\n"):
-        _, times, *text = block.splitlines()
+    for match in re.finditer(r"^\d+\n(\S+ --> \S+)\n(.*?)\n\n", result.stdout + "\n", re.M | re.S):
+        times, text = match.group(1), match.group(2).splitlines()
         start, end = (
             sum(
                 float(part) * 60 ** (2 - i)
@@ -89,7 +90,7 @@ def test_vtt_time_has_hours_and_milliseconds() -> None:
     assert vtt_time(100 * 3600 * SR) == "100:00:00.000"
 
 
-def test_lrc_has_one_line_per_spoken_item_at_its_start() -> None:
+def test_lrc_has_a_line_per_spoken_item_at_its_start_and_a_clearing_one_at_its_end() -> None:
     timeline = counting_timeline()
     lines = lrc(timeline).splitlines()
     assert lines[:3] == [
@@ -100,10 +101,34 @@ def test_lrc_has_one_line_per_spoken_item_at_its_start() -> None:
     spoken = timeline.spoken_events()
     assert [event.kind for event in spoken].count("count") == 2 * (3 + 5)
     assert lines[3:] == [
-        f"{lrc_time(e.start_samples)}{' '.join((e.text or '').split())}" for e in spoken
+        line
+        for e in spoken
+        for line in (
+            f"{lrc_time(e.start_samples)}{' '.join((e.text or '').split())}",
+            lrc_time(e.end_samples),
+        )
     ]
-    assert lines[3] == "[00:00.50]Hello. Sit down."
-    assert lines[-1].endswith("]A < B & C --> D")
+    assert lines[3:5] == ["[00:00.50]Hello. Sit down.", lrc_time(spoken[0].end_samples)]
+    assert lines[-2].endswith("]A < B & C --> D")
+    assert re.fullmatch(r"\[\d\d:\d\d\.\d\d\]", lines[-1])
+
+
+def test_lrc_clears_only_when_silence_follows() -> None:
+    """Words that end where the next begin (to the hundredth) need no empty line between."""
+    touching = timeline_of(
+        (
+            Event("speech", SR, 2 * SR, "1", text="One"),
+            Event("speech", 2 * SR + 100, 3 * SR, "2", text="two"),
+            Event("cue", 5 * SR, 6 * SR, "3", text="Out"),
+        )
+    )
+    assert lrc(touching).splitlines()[2:] == [
+        "[00:01.00]One",
+        "[00:02.00]two",
+        "[00:03.00]",
+        "[00:05.00]Out",
+        "[00:06.00]",
+    ]
 
 
 def test_webvtt_cues_run_from_start_to_end_and_are_escaped() -> None:
@@ -151,7 +176,8 @@ def test_ffmpeg_reads_the_captions_as_written(tmp_path: Path) -> None:
     for (start_s, end_s, _), event in zip(from_vtt, spoken, strict=True):
         assert start_s == pytest.approx(event.start_samples / SR, abs=0.0006)
         assert end_s == pytest.approx(event.end_samples / SR, abs=0.0006)
-    from_lrc = srt_of(lrc_path)
+    from_lrc = [cue for cue in srt_of(lrc_path) if cue[2]]
     assert [text for _, _, text in from_lrc] == [text for _, _, text in from_vtt]
-    for (start_s, _, _), event in zip(from_lrc, spoken, strict=True):
+    for (start_s, end_s, _), event in zip(from_lrc, spoken, strict=True):
         assert start_s == pytest.approx(event.start_samples / SR, abs=0.0051)
+        assert end_s == pytest.approx(event.end_samples / SR, abs=0.0051), "no word lingers"

@@ -1,7 +1,9 @@
 """Captions of a track: LRC, which phone players show as lyrics, and WebVTT.
 
 One caption per spoken item (a ``say``, a breath cue, a count) at the sample
-it starts, so the words on the screen change with the voice.
+it starts, so the words on the screen change with the voice. LRC has no end
+times: an empty line when the voice stops clears the words, as LRC players
+expect, unless the next item starts at that very moment.
 """
 
 from __future__ import annotations
@@ -42,16 +44,23 @@ vtt_time = clock_ms
 
 
 def lrc(timeline: Timeline) -> str:
-    """The track as LRC lyrics: its title and artist, then ``[mm:ss.xx]words`` per spoken item."""
+    """The track as LRC lyrics: its title and artist, then ``[mm:ss.xx]words`` per spoken item.
+
+    Each item is followed by an empty ``[mm:ss.xx]`` line at its end, so no word
+    lingers on the screen through the silence after it.
+    """
     lines = [f"[ti:{_one_line(timeline.title)}]"]
     if timeline.author:
         lines.append(f"[ar:{_one_line(timeline.author)}]")
     total = _units(timeline.duration_samples, 1)
     lines.append(f"[length:{total // 60:02d}:{total % 60:02d}]")
-    lines += [
-        f"{lrc_time(event.start_samples)}{_one_line(event.text or '')}"
-        for event in _spoken(timeline)
-    ]
+    spoken = _spoken(timeline)
+    for index, event in enumerate(spoken):
+        lines.append(f"{lrc_time(event.start_samples)}{_one_line(event.text or '')}")
+        end = lrc_time(event.end_samples)
+        following = spoken[index + 1] if index + 1 < len(spoken) else None
+        if following is None or lrc_time(following.start_samples) > end:
+            lines.append(end)
     return "\n".join(lines) + "\n"
 
 
