@@ -1,29 +1,63 @@
-"""Cover art: a square PNG, the same for the same practice, its title kept inside the margins."""
+"""Cover art: a square PNG drawn from the practice's own shape, in its own colour, told apart."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
-from fractions import Fraction
+import itertools
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from coreg_audio.format.model import Loc, Pattern
-from coreg_audio.format.overrides import Overrides
-from coreg_audio.output.cover import SIZE_PX, breath_curve, breath_pattern, cover_png, pattern_label
+from coreg_audio.library import available
+from coreg_audio.output import cover
+from coreg_audio.output.cover import (
+    HUES_DEG,
+    SIZE_PX,
+    breath_runs,
+    cover_for,
+    cover_png,
+    fullness,
+    hue_of,
+    oklch,
+    pattern_label,
+    practice_shape,
+    subtitle,
+)
+from coreg_audio.practice import load_found
+from coreg_audio.timeline.compile import compile_timeline
+from coreg_audio.timeline.events import Timeline
 
-from .conftest import script_from
+from .conftest import FakeSpeech, script_from
 
 LONG_TITLE = (
     "Breathing together slowly before sleep, with counting, tones and a bell, "
     "for two people who would like to rest " * 3
 )
+BUILT_IN_SUBTITLES = {
+    "arriving": "breathe 4-6",
+    "breath-sync": "breathe 4-6",
+    "breathing-touch": "spoken guidance",
+    "holding-space": "breathe 4-6",
+    "mirroring": "breathe 3-4 to 4-7",
+    "rock-together": "rocking",
+    "steady-together": "breathe 4-6",
+    "walk-together": "walking",
+}
 
 
-def pattern(*phases_s: float) -> Pattern:
-    inhale, hold, exhale, rest = (Fraction(p) for p in (*phases_s, 0, 0, 0)[:4])
-    return Pattern(inhale, hold, exhale, rest, Loc(1, 1))
+def timeline(text: str) -> Timeline:
+    return compile_timeline(script_from(text), FakeSpeech())
+
+
+def breathing(title: str = "Together", pattern: str = "4-6") -> Timeline:
+    return timeline(f"""\
+        title: "{title}"
+        steps:
+          - say: Welcome.
+          - breathe: {{cycles: 6, pattern: {pattern}}}
+        """)
 
 
 def image_of(png: bytes) -> Image.Image:
@@ -32,33 +66,86 @@ def image_of(png: bytes) -> Image.Image:
     return image
 
 
-def bright_columns(image: Image.Image, top: int, bottom: int) -> np.ndarray:
-    """The x of every column holding near-white pixels (the title's letters) between two rows."""
-    pixels = np.asarray(image.convert("RGB"))[top:bottom]
-    return np.flatnonzero((pixels.min(axis=2) > 215).any(axis=0))
+@pytest.fixture(scope="module")
+def built_in() -> dict[str, Timeline]:
+    """The built-in library compiled with clip lengths from the fake voice: same shapes, fast."""
+    return {
+        found.name: compile_timeline(load_found(found), FakeSpeech())
+        for found in available()
+        if found.origin == "built-in"
+    }
 
 
 def test_cover_is_a_square_png_and_repeats_exactly() -> None:
-    png = cover_png("Breath Synchronization", pattern(4, 0, 6))
+    png = cover_png(breathing("Breath Synchronization"))
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     image = image_of(png)
     assert (image.format, image.size, image.mode) == ("PNG", (SIZE_PX, SIZE_PX), "RGB")
-    assert cover_png("Breath Synchronization", pattern(4, 0, 6)) == png
+    assert cover_png(breathing("Breath Synchronization")) == png
     assert len(png) < 300_000
 
 
-def test_title_and_pattern_each_change_the_picture() -> None:
-    base = cover_png("Together", pattern(4, 0, 6))
-    assert cover_png("Apart", pattern(4, 0, 6)) != base
-    assert cover_png("Together", pattern(4, 4, 4, 4)) != base
+def test_the_jpeg_and_data_url_are_small_versions_of_the_same_picture() -> None:
+    cover = cover_for(breathing())
+    jpeg = image_of(cover.jpeg(192))
+    assert (jpeg.format, jpeg.size) == ("JPEG", (192, 192))
+    assert len(cover.jpeg(192)) < 15_000
+    reference = image_of(cover.png).convert("RGB").resize((192, 192))
+    difference = np.abs(np.asarray(jpeg, dtype=np.int16) - np.asarray(reference, dtype=np.int16))
+    assert difference.mean() < 4
+    assert cover.data_url(64).startswith("data:image/jpeg;base64,/9j/")
 
 
-def test_colours_are_calm_and_deepen_as_the_cycle_slows() -> None:
-    fast = np.asarray(image_of(cover_png("T", pattern(2, 0, 3))).convert("HSV"))
-    slow = np.asarray(image_of(cover_png("T", pattern(6, 4, 10, 2))).convert("HSV"))
-    for hsv in (fast, slow):
-        assert np.median(hsv[..., 1]) < 0.5 * 255
-    assert fast[5, 5, 0] < slow[5, 5, 0]
+def test_title_and_shape_each_change_the_picture() -> None:
+    base = cover_png(breathing())
+    assert cover_png(breathing("Apart")) != base
+    assert cover_png(breathing(pattern="4-4-4-4")) != base
+
+
+def test_the_eight_built_in_practices_get_eight_hues_and_look_different(
+    built_in: dict[str, Timeline],
+) -> None:
+    assert len(built_in) == 8
+    covers = {name: cover_for(practice) for name, practice in built_in.items()}
+    assert sorted(cover.hue_deg for cover in covers.values()) == sorted(HUES_DEG)
+    thumbs = {
+        name: np.asarray(image_of(cover.png).convert("RGB").resize((64, 64)), dtype=np.float64)
+        for name, cover in covers.items()
+    }
+    for (one, a), (other, b) in itertools.combinations(thumbs.items(), 2):
+        mean_colour_distance = np.linalg.norm(a.mean(axis=(0, 1)) - b.mean(axis=(0, 1)))
+        assert mean_colour_distance > 12, f"{one} and {other} are the same colour at a glance"
+
+
+def test_the_built_in_subtitles_say_what_each_practice_does(
+    built_in: dict[str, Timeline],
+) -> None:
+    assert {name: subtitle(practice) for name, practice in built_in.items()} == BUILT_IN_SUBTITLES
+
+
+def test_colours_are_calm_dark_and_equally_light_across_hues() -> None:
+    for hue in HUES_DEG:
+        practice = dataclasses.replace(breathing(), title="")
+        pixels = np.asarray(image_of(cover._draw("", practice_shape(practice), hue)), dtype=float)
+        assert np.median(pixels.max(axis=2) - pixels.min(axis=2)) < 70, "muted, not vivid"
+        assert np.median(pixels.max(axis=2)) < 0.4 * 255, "dark enough for light text"
+    lightness = [sum(oklch(0.4, 0.07, hue)) for hue in HUES_DEG]
+    assert max(lightness) - min(lightness) < 90
+
+
+def test_the_hue_follows_the_title_not_its_spacing_or_case() -> None:
+    assert hue_of("Breath  Synchronization") == hue_of("breath synchronization")
+    assert hue_of("Walking Together") in HUES_DEG
+
+
+def title_box(title: str) -> tuple[int, int, int, int]:
+    """Where the title is drawn: the pixels that differ from the same cover without a title."""
+    practice = timeline(f'title: "{title}"\nsteps:\n  - walk: {{pace: 60, steps: 20}}\n')
+    drawn = np.asarray(image_of(cover_png(practice)), dtype=np.int16)
+    blank = cover._draw("", cover.practice_shape(practice), hue_of(title))
+    changed = np.abs(drawn - np.asarray(image_of(blank), dtype=np.int16)).max(axis=2) > 40
+    ys, xs = np.nonzero(changed)
+    return int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())
 
 
 @pytest.mark.parametrize(
@@ -71,49 +158,74 @@ def test_colours_are_calm_and_deepen_as_the_cycle_slows() -> None:
         "Averyveryveryverylongsingleword" * 3,
     ],
 )
-def test_the_title_stays_inside_the_margins(title: str) -> None:
-    image = image_of(cover_png(title, pattern(4, 0, 6)))
-    columns = bright_columns(image, 0, int(SIZE_PX * 0.66))
-    assert columns.size, "the title must be drawn"
-    margin = int(SIZE_PX * 0.09)
-    assert min(columns) >= margin and max(columns) <= SIZE_PX - margin
+def test_the_title_stays_inside_the_ring(title: str) -> None:
+    left, top, right, bottom = title_box(title)
+    centre = SIZE_PX / 2
+    inner_radius = 0.36 * SIZE_PX * 0.97
+    for x, y in ((left, top), (right, top), (left, bottom), (right, bottom)):
+        assert np.hypot(x - centre, y - centre) < inner_radius, (title, (left, top, right, bottom))
 
 
 def test_an_empty_title_still_makes_a_cover() -> None:
-    assert image_of(cover_png("", pattern(4, 0, 6))).size == (SIZE_PX, SIZE_PX)
+    untitled = dataclasses.replace(breathing(), title="")
+    assert image_of(cover_png(untitled)).size == (SIZE_PX, SIZE_PX)
 
 
-def test_breath_curve_follows_the_phases() -> None:
-    box = pattern(4, 2, 6, 3)
-    assert breath_curve(box, 0) == 0.0
-    assert breath_curve(box, 2) == pytest.approx(0.5)
-    assert breath_curve(box, 4) == 1.0
-    assert breath_curve(box, 5.9) == 1.0
-    assert breath_curve(box, 9) == pytest.approx(0.5)
-    assert breath_curve(box, 12.5) == 0.0
-    assert breath_curve(box, 15 + 2) == pytest.approx(0.5)
+def test_fullness_eases_through_the_phases() -> None:
+    assert fullness("inhale", 0) == 0.0
+    assert fullness("inhale", 0.5) == pytest.approx(0.5)
+    assert fullness("inhale", 1) == 1.0
+    assert fullness("hold", 0.3) == 1.0
+    assert fullness("exhale", 0.5) == pytest.approx(0.5)
+    assert fullness("exhale", 1) == pytest.approx(0.0)
+    assert fullness("rest", 0.5) == 0.0
+    assert fullness("inhale", 0.25) == pytest.approx(0.5 - 0.5 * np.cos(np.pi / 4))
 
 
 def test_pattern_label_is_written_as_in_a_script() -> None:
-    assert pattern_label(pattern(4, 0, 6)) == "4-6"
-    assert pattern_label(pattern(4, 7, 8)) == "4-7-8"
-    assert pattern_label(pattern(4, 4, 4, 4)) == "4-4-4-4"
-    assert pattern_label(pattern(4, 0, 6, 2)) == "4-0-6-2"
-    assert pattern_label(pattern(4.5, 0, 6.5)) == "4.5-6.5"
+    assert pattern_label(4, 0, 6, 0) == "4-6"
+    assert pattern_label(4, 7, 8, 0) == "4-7-8"
+    assert pattern_label(4, 4, 4, 4) == "4-4-4-4"
+    assert pattern_label(4, 0, 6, 2) == "4-0-6-2"
+    assert pattern_label(4.5, 0, 6.5, 0) == "4.5-6.5"
 
 
-def test_breath_pattern_is_the_first_one_breathed() -> None:
-    nested = script_from("""\
+def test_breath_runs_are_the_steps_as_breathed_repeats_and_ramps_included() -> None:
+    practice = timeline("""\
         title: T
         pattern: 5-5
         steps:
           - say: Hello.
-          - repeat: {times: 2, steps: [{breathe: {cycles: 1, pattern: 4-7-8}}]}
-          - breathe: {cycles: 1, pattern: 3-3}
+          - repeat: {times: 2, steps: [{breathe: {cycles: 2, pattern: 4-7-8}}]}
+          - breathe: {cycles: 3, pattern: 3-4, to: 4-6}
         """)
-    assert pattern_label(breath_pattern(nested)) == "4-7-8"
-    plain = script_from("title: T\npattern: 5-5\nsteps:\n  - breathe: {cycles: 2}\n")
-    assert pattern_label(breath_pattern(plain)) == "5-5"
-    walking = script_from("title: T\nsteps:\n  - walk: {pace: 90, steps: 8}\n")
-    assert pattern_label(breath_pattern(walking)) == "4-6"
-    assert pattern_label(breath_pattern(Overrides(pace="6-6").apply(nested))) == "6-6"
+    runs = breath_runs(practice.breaths)
+    assert [run.label for run in runs] == ["4-7-8", "4-7-8", "3-4 to 4-6"]
+    assert [run.length_s for run in runs] == pytest.approx([38, 38, 7 + 8.5 + 10])
+
+
+@pytest.mark.parametrize(
+    ("steps", "expected"),
+    [
+        ("  - say: Only words.\n", "spoken guidance"),
+        ("  - breathe: {cycles: 2, pattern: 4-7-8}\n", "breathe 4-7-8"),
+        (
+            "  - breathe: {cycles: 2, pattern: 3-3}\n  - breathe: {cycles: 8, pattern: 4-6}\n",
+            "breathe 4-6",
+        ),
+        ("  - rock: {period: 6, cycles: 10}\n", "rocking"),
+        ("  - walk: {pace: 90, steps: 40}\n", "walking"),
+        (
+            "  - rock: {period: 6, cycles: 10}\n  - breathe: {cycles: 4, pattern: 4-6}\n",
+            "rocking · breathe 4-6",
+        ),
+        (
+            "  - rock: {period: 6, cycles: 10}\n  - breathe: {cycles: 1, pattern: 4-6}\n",
+            "rocking",
+        ),
+    ],
+)
+def test_the_subtitle_names_what_the_practice_mostly_does(steps: str, expected: str) -> None:
+    practice = timeline("title: T\nsteps:\n" + steps)
+    assert subtitle(practice) == expected
+    assert cover_for(practice).subtitle == expected

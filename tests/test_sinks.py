@@ -704,10 +704,13 @@ def test_ctrl_c_in_a_terminal_leaves_nothing_half_written(tmp_path: Path, name: 
 
 
 def cover() -> bytes:
-    from coreg_audio.format.model import Loc, Pattern
     from coreg_audio.output.cover import cover_png
+    from coreg_audio.timeline.compile import compile_timeline
 
-    return cover_png("Box", Pattern(Fraction(4), Fraction(4), Fraction(4), Fraction(4), Loc(1, 1)))
+    from .conftest import FakeSpeech, script_from
+
+    box = script_from("title: Box\nsteps:\n  - breathe: {cycles: 4, pattern: 4-4-4-4}\n")
+    return cover_png(compile_timeline(box, FakeSpeech()))
 
 
 ALBUM_INFO = TrackInfo(

@@ -24,7 +24,7 @@ from ..practice import Progress, build_timeline
 from ..speech import Speaker
 from ..timeline.events import Timeline
 from ..units import db_to_gain, gain_to_db
-from .cover import breath_pattern, cover_png
+from .cover import cover_for
 from .sinks import (
     DEFAULT_BITRATE_KBPS,
     TrackInfo,
@@ -187,7 +187,7 @@ def render(
         mastering = Mastering.for_output(out, options.bitrate_kbps)
         gain_db = master_gain_db(mixer, mastering, progress)
         wav = output_format(out) == ".wav"
-        cover = b"" if wav else cover_png(timeline.title, breath_pattern(script))
+        cover = b"" if wav else cover_for(timeline).png
         with open_sink(
             out, track_info(timeline, options, cover), bitrate_kbps=options.bitrate_kbps
         ) as sink:
