@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 RUNTIME_PACKAGES := espeak-ng libespeak-ng1 ffmpeg libportaudio2
-TEST_PACKAGES := $(RUNTIME_PACKAGES) mp3val pulseaudio pulseaudio-utils libasound2-plugins
+TEST_PACKAGES := $(RUNTIME_PACKAGES) mp3val pulseaudio pulseaudio-utils libasound2-plugins chromium chromium-driver
 
 .PHONY: demo test bench lint check-python system-packages test-system-packages clean
 

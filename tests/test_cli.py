@@ -370,6 +370,22 @@ def test_render_one_track_with_captions_and_an_album(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow
+def test_render_html_writes_the_pacer_page_beside_the_track(tmp_path: Path) -> None:
+    script = tmp_path / "short.yaml"
+    script.write_text(
+        "title: Short\nlead: 0.5\ntail: 0.5\nsteps:\n  - section: One\n  - say: Hello.\n"
+        "  - breathe: {cycles: 1, pattern: 2-3}\n"
+    )
+    result = run("render", str(script), "-o", str(tmp_path / "short.mp3"), "--html")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == f"wrote {tmp_path / 'short.html'}"
+    page = (tmp_path / "short.html").read_text(encoding="utf-8")
+    assert '<audio id="track" preload="auto" src="short.mp3">' in page
+    assert '"breaths":[{"phase":"inhale","start":' in page
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["short.html", "short.mp3", "short.yaml"]
+
+
 # -- live playback (issue 3) ----------------------------------------------------------------
 
 NO_SOUND_SERVER = {"PULSE_SERVER": "unix:/nonexistent"}

@@ -232,6 +232,12 @@ def validate(scripts: tuple[str, ...]) -> None:
     is_flag=True,
     help="Also write NAME.lrc and NAME.vtt beside the track (--all always does).",
 )
+@click.option(
+    "--html",
+    "page",
+    is_flag=True,
+    help="Also write NAME.html beside the track: a pacer page for a browser (--all always does).",
+)
 @click.option("--album", metavar="TEXT", help="The album tag [default: coreg-audio practices].")
 @click.option(
     "--bitrate",
@@ -249,6 +255,7 @@ def render(
     out_dir: Path | None,
     jobs: int | None,
     captions: bool,
+    page: bool,
     album: str | None,
     bitrate: int,
     seed: int,
@@ -282,6 +289,10 @@ def render(
     if captions:
         lrc_path, vtt_path = write_captions(timeline, target)
         click.echo(f"wrote {lrc_path} and {vtt_path}")
+    if page:
+        from .output.page import write_page
+
+        click.echo(f"wrote {write_page(timeline, target)}")
 
 
 def _render_all(
