@@ -38,6 +38,7 @@ from coreg_audio.output.batch import (
     render_all,
     track_key,
 )
+from coreg_audio.output.index_page import INDEX_NAME
 from coreg_audio.units import SAMPLE_RATE_HZ
 
 from .test_render import ebur128
@@ -66,8 +67,8 @@ PRACTICES = {
 }
 OPTIONS = BatchOptions(seed=1, bitrate_kbps=128)
 ALL_FILES = sorted(
-    [f"{name}{suffix}" for name in PRACTICES for suffix in (".lrc", ".mp3", ".vtt")]
-    + [MANIFEST_NAME, PLAYLIST_NAME]
+    [f"{name}{suffix}" for name in PRACTICES for suffix in (".html", ".lrc", ".mp3", ".vtt")]
+    + [MANIFEST_NAME, PLAYLIST_NAME, INDEX_NAME]
 )
 
 
@@ -141,7 +142,7 @@ def assert_captions_follow_the_timeline(lrc_path: Path, vtt_path: Path, found: F
     timeline = practice.timeline_of(practice.load_found(found))
     spoken = timeline.spoken_events()
     times = re.findall(
-        r"^\[(\d+):(\d\d\.\d\d)\]", lrc_path.read_text(encoding="utf-8"), re.MULTILINE
+        r"^\[(\d+):(\d\d\.\d\d)\].", lrc_path.read_text(encoding="utf-8"), re.MULTILINE
     )
     assert len(times) == len(spoken)
     for (minutes, seconds), event in zip(times, spoken, strict=True):
@@ -149,6 +150,36 @@ def assert_captions_follow_the_timeline(lrc_path: Path, vtt_path: Path, found: F
             abs(int(minutes) * 60 + float(seconds) - event.start_samples / SAMPLE_RATE_HZ) <= 0.01
         )
     assert vtt_path.read_text(encoding="utf-8").count(" --> ") == len(spoken)
+
+
+def page_data_of(path: Path) -> dict:
+    """The practice's data inside a pacer page."""
+    match = re.search(
+        r'<script type="application/json" id="practice">(.*?)</script>',
+        path.read_text(encoding="utf-8"),
+        re.S,
+    )
+    assert match, path
+    return json.loads(match.group(1))
+
+
+def assert_page_follows_the_timeline(page: Path, found: Found) -> None:
+    timeline = practice.timeline_of(practice.load_found(found))
+    data = page_data_of(page)
+    assert data["track"] == page.with_suffix(".mp3").name
+    assert (data["title"], data["duration"]) == (timeline.title, round(timeline.duration_s, 4))
+    assert [b["start"] for b in data["breaths"]] == [
+        round(p.start_samples / SAMPLE_RATE_HZ, 4) for p in timeline.breaths
+    ]
+    assert [w["text"] for w in data["words"]] == [e.text for e in timeline.spoken_events()]
+    assert [s["title"] for s in data["sections"]] == [c.title for c in timeline.chapters]
+    assert data["artwork"].startswith("data:image/jpeg;base64,")
+
+
+def index_links(out_dir: Path) -> list[tuple[str, str]]:
+    """(page, title) of each entry of the folder's index, in order."""
+    text = (out_dir / INDEX_NAME).read_text(encoding="utf-8")
+    return re.findall(r'<a class="card" href="([^"]+)">.*?<span class="name">([^<]*)</span>', text)
 
 
 @pytest.fixture(scope="module")
@@ -196,6 +227,19 @@ def test_every_practice_gets_a_track_captions_and_a_playlist_entry(
         assert_captions_follow_the_timeline(
             out_dir / f"{found.name}.lrc", out_dir / f"{found.name}.vtt", found
         )
+        assert_page_follows_the_timeline(out_dir / f"{found.name}.html", found)
+    assert index_links(out_dir) == [("arrive.html", "Arrive &amp; settle"), ("close.html", "Close")]
+    index = (out_dir / INDEX_NAME).read_text(encoding="utf-8")
+    assert index.count('<img src="data:image/jpeg;base64,') == 2
+    assert "A short arrival." in index
+    manifest = json.loads((out_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert set(manifest["tracks"]["arrive"]["files"]) == {
+        "arrive.mp3",
+        "arrive.lrc",
+        "arrive.vtt",
+        "arrive.html",
+    }
+    assert manifest["tracks"]["arrive"]["page"]["summary"] == "A short arrival."
 
 
 @pytest.mark.slow
@@ -254,11 +298,13 @@ def test_editing_one_script_renders_only_that_one(
     report = run_all(out_dir, library)
     assert statuses(report) == {"arrive": "unchanged", "close": "rendered"}
     after = snapshot(out_dir)
-    for name in ("arrive.mp3", "arrive.lrc", "arrive.vtt", PLAYLIST_NAME):
+    for name in ("arrive.mp3", "arrive.lrc", "arrive.vtt", "arrive.html", PLAYLIST_NAME):
         assert after[name] == before[name], name
-    for name in ("close.mp3", "close.lrc", "close.vtt", MANIFEST_NAME):
+    for name in ("close.mp3", "close.lrc", "close.vtt", "close.html", MANIFEST_NAME, INDEX_NAME):
         assert after[name] != before[name], name
     assert "Goodbye for now." in ffprobe(out_dir / "close.mp3")["format"]["tags"]["comment"]
+    assert "Goodbye for now." in (out_dir / INDEX_NAME).read_text(encoding="utf-8")
+    assert page_data_of(out_dir / "close.html")["summary"] == "Goodbye for now."
 
 
 @pytest.mark.slow
@@ -306,16 +352,24 @@ def test_a_practice_gone_from_the_library_takes_only_its_own_files(
     (out_dir / "notes.txt").write_text("mine")
     report = run_all(out_dir, library[:1], jobs=1)
     assert statuses(report) == {"arrive": "renumbered"}
-    assert sorted(p.name for p in report.removed) == ["close.lrc", "close.mp3", "close.vtt"]
+    assert sorted(p.name for p in report.removed) == [
+        "close.html",
+        "close.lrc",
+        "close.mp3",
+        "close.vtt",
+    ]
     assert sorted(p.name for p in out_dir.iterdir()) == [
         MANIFEST_NAME,
+        "arrive.html",
         "arrive.lrc",
         "arrive.mp3",
         "arrive.vtt",
+        INDEX_NAME,
         "notes.txt",
         PLAYLIST_NAME,
     ]
     assert "close" not in (out_dir / PLAYLIST_NAME).read_text()
+    assert index_links(out_dir) == [("arrive.html", "Arrive &amp; settle")]
     assert ffprobe(out_dir / "arrive.mp3")["format"]["tags"]["track"] == "1/1"
 
 
@@ -333,8 +387,13 @@ def test_a_practice_joining_renumbers_the_others_to_the_bytes_of_a_fresh_render(
         "close": "renumbered",
     }
     after = snapshot(out_dir)
-    for name in ("arrive.lrc", "arrive.vtt", "close.lrc", "close.vtt"):
+    for name in ("arrive.lrc", "arrive.vtt", "arrive.html", "close.lrc", "close.vtt", "close.html"):
         assert after[name] == before[name], name
+    assert [page for page, _ in index_links(out_dir)] == [
+        "aaa-begin.html",
+        "arrive.html",
+        "close.html",
+    ]
     fresh = run_all(tmp_path / "fresh", joined, jobs=1)
     assert set(statuses(fresh).values()) == {"rendered"}
     for name in sorted(p.name for p in (tmp_path / "fresh").iterdir()):
@@ -371,6 +430,7 @@ def test_invalid_scripts_are_reported_and_the_rest_still_render(tmp_path: Path) 
     assert failed["no-voice"].problems
     playlist = (tmp_path / "tracks" / PLAYLIST_NAME).read_text()
     assert playlist.count("#EXTINF") == 2 and "bad-key" not in playlist
+    assert [page for page, _ in index_links(tmp_path / "tracks")] == ["arrive.html", "close.html"]
     names = sorted(p.name for p in (tmp_path / "tracks").iterdir())
     assert names == ALL_FILES
     tracks = {t.name: t for t in report.tracks}
@@ -492,6 +552,8 @@ def test_render_all_fills_a_folder_for_the_phone(
         assert peak <= -1.0, (row["name"], peak)
         found = Found(row["name"], Path(row["path"]), row["origin"])
         assert_captions_follow_the_timeline(mp3.with_suffix(".lrc"), mp3.with_suffix(".vtt"), found)
+        assert_page_follows_the_timeline(mp3.with_suffix(".html"), found)
+    assert index_links(out_dir) == [(f"{row['name']}.html", row["title"]) for row in listed]
 
     before = snapshot(out_dir)
     again = coreg("render", "--all", "--out-dir", str(out_dir), env=builtin_only)

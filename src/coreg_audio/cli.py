@@ -329,8 +329,9 @@ def _render_all(
             click.echo(line, err=True)
     for path in report.removed:
         click.echo(f"removed    {path.name}")
+    index = f" and {report.index.name}" if report.index is not None else ""
     click.echo(
-        f"wrote {report.playlist} ({len(report.tracks)} practices: "
+        f"wrote {report.playlist}{index} ({len(report.tracks)} practices: "
         f"{report.count('rendered')} rendered, {report.count('renumbered')} renumbered, "
         f"{report.count('unchanged')} unchanged, "
         f"{report.count('failed')} failed)"

@@ -7,7 +7,9 @@ re-run renders only what changed and otherwise costs no more than reading the
 scripts; a track whose number alone changed (a practice joined or left) has
 just its tag rewritten. The manifest and the playlist are written whole or not at all, like
 the tracks, and the manifest is updated after every finished track, so an
-interrupted run keeps what it had done.
+interrupted run keeps what it had done. Each track gets its pacer page
+(NAME.html) beside it, and ``index.html`` lists them all; the manifest keeps
+what the index shows of each track, so an unchanged track is never touched.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ from ..timeline.compile import spoken_requests
 from ..timeline.events import clock_mm_ss
 from ..units import samples_to_float_s
 from .captions import caption_paths, write_captions
+from .index_page import INDEX_NAME, THUMBNAIL_PX, IndexEntry, index_html
+from .page import page_path
 from .sinks import check_bitrate, check_output, renumber_mp3, write_file_atomically
 
 DEFAULT_OUT_DIR = Path("coreg-audio-tracks")
@@ -48,7 +52,7 @@ MANIFEST_NAME = ".coreg-audio-tracks.json"
 """Hidden, so a phone's player never lists it."""
 PLAYLIST_NAME = "playlist.m3u8"
 TRACK_SUFFIX = ".mp3"
-MANIFEST_FORMAT = 2
+MANIFEST_FORMAT = 3
 EXIT_INTERRUPTED = 130
 PROGRESS_STAGE = "tracks"
 _STAGE_SHARE = {"speech": (0.0, 0.1), "measure": (0.1, 0.4), "write": (0.4, 1.0)}
@@ -80,6 +84,17 @@ class TrackOutcome:
     duration_samples: int = 0
     problems: tuple[str, ...] = ()
     exit_code: int = 0
+    page: PageFacts | None = None
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    """What the folder's index shows of a track besides its title and length."""
+
+    summary: str = ""
+    subtitle: str = ""
+    thumbnail: str = ""
+    """The cover as a small JPEG ``data:`` URL."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +102,7 @@ class BatchReport:
     tracks: tuple[TrackOutcome, ...]
     removed: tuple[Path, ...]
     playlist: Path
+    index: Path | None = None
 
     @property
     def exit_code(self) -> int:
@@ -116,6 +132,7 @@ class _Done:
     duration_samples: int = 0
     problems: tuple[str, ...] = ()
     exit_code: int = 0
+    page: PageFacts | None = None
 
 
 def render_all(
@@ -153,7 +170,12 @@ def render_all(
             jobs.append((_Job(found, track, out, options), key))
             continue
         outcome = TrackOutcome(
-            found.name, "unchanged", out, entry["title"], entry["duration_samples"]
+            found.name,
+            "unchanged",
+            out,
+            entry["title"],
+            entry["duration_samples"],
+            page=PageFacts(**entry["page"]),
         )
         if entry.get("track") != list(track):
             try:
@@ -174,8 +196,11 @@ def render_all(
     manifest.write()
     ordered = tuple(outcomes[found.name] for found in library)
     playlist = out_dir / PLAYLIST_NAME
-    _write_if_changed(playlist, m3u8(track for track in ordered if track.status != "failed"))
-    return BatchReport(ordered, removed, playlist)
+    listed = [track for track in ordered if track.status != "failed"]
+    _write_if_changed(playlist, m3u8(listed))
+    index = out_dir / INDEX_NAME
+    _write_if_changed(index, index_html(index_entries(listed), _album(options)))
+    return BatchReport(ordered, removed, playlist, index)
 
 
 def _prepare_folder(out_dir: Path, bitrate_kbps: int) -> Path:
@@ -199,6 +224,30 @@ def m3u8(tracks: Iterable[TrackOutcome]) -> str:
         seconds = round(samples_to_float_s(track.duration_samples))
         lines += [f"#EXTINF:{seconds},{title}", track.path.name]
     return "\n".join(lines) + "\n"
+
+
+def index_entries(tracks: Iterable[TrackOutcome]) -> list[IndexEntry]:
+    """The index's entries: each track's page, with what its manifest entry keeps."""
+    entries = []
+    for track in tracks:
+        facts = track.page or PageFacts()
+        entries.append(
+            IndexEntry(
+                title=track.title or track.name,
+                duration_samples=track.duration_samples,
+                page=page_path(track.path).name,
+                summary=facts.summary,
+                subtitle=facts.subtitle,
+                thumbnail=facts.thumbnail,
+            )
+        )
+    return entries
+
+
+def _album(options: BatchOptions) -> str:
+    from .render import DEFAULT_ALBUM
+
+    return options.album or DEFAULT_ALBUM
 
 
 def _write_if_changed(path: Path, text: str) -> None:
@@ -251,7 +300,8 @@ def _folder_digest(folder: Path) -> str:
 def program_digest() -> str:
     """coreg-audio's own source, so a changed program re-renders even without a new version."""
     package = Path(__file__).resolve().parents[1]
-    return source_fingerprint(*sorted(str(path) for path in package.rglob("*.py")))
+    code = [path for path in package.rglob("*") if path.suffix in {".py", ".html", ".css", ".js"}]
+    return source_fingerprint(*sorted(str(path) for path in code))
 
 
 def track_key(
@@ -328,17 +378,23 @@ class _Manifest:
             entry.get("duration_samples"), int
         ):
             return None
+        page = entry.get("page")
+        if not isinstance(page, dict) or set(page) != {"summary", "subtitle", "thumbnail"}:
+            return None
+        if not all(isinstance(value, str) for value in page.values()):
+            return None
         return entry
 
     def record(
         self, name: str, key: str, track: tuple[int, int], outcome: TrackOutcome, out_dir: Path
     ) -> None:
-        paths = [outcome.path, *caption_paths(outcome.path)]
+        paths = [outcome.path, *caption_paths(outcome.path), page_path(outcome.path)]
         self.tracks[name] = {
             "key": key,
             "track": list(track),
             "title": outcome.title,
             "duration_samples": outcome.duration_samples,
+            "page": asdict(outcome.page or PageFacts()),
             "files": {path.name: (out_dir / path.name).stat().st_size for path in paths},
         }
 
@@ -458,7 +514,9 @@ def _outcome(job: _Job, future: futures.Future[_Done]) -> TrackOutcome:
         return TrackOutcome(
             name, "failed", job.out, problems=done.problems, exit_code=done.exit_code
         )
-    return TrackOutcome(name, "rendered", job.out, done.title, done.duration_samples)
+    return TrackOutcome(
+        name, "rendered", job.out, done.title, done.duration_samples, page=done.page
+    )
 
 
 # --- inside a worker process -----------------------------------------------------------------
@@ -485,8 +543,10 @@ def _terminate_worker(signum: int, frame: FrameType | None) -> None:
 
 
 def _render_track(job: _Job) -> _Done:
-    """One track and its captions; a problem of the track comes back as its lines."""
+    """One track, its captions and its page; a problem of the track comes back as its lines."""
     global _busy
+    from .cover import cover_for
+    from .page import write_page
     from .render import DEFAULT_ALBUM, RenderOptions, render
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -508,11 +568,14 @@ def _render_track(job: _Job) -> _Done:
         )
         timeline = render(script, job.out, options, progress)
         write_captions(timeline, job.out)
+        cover = cover_for(timeline)
+        write_page(timeline, job.out, cover)
     except CoregError as error:
         return _Done(problems=tuple(error.lines()), exit_code=error.exit_code)
     finally:
         _busy = False
-    return _Done(timeline.title, timeline.duration_samples)
+    facts = PageFacts(timeline.summary or "", cover.subtitle, cover.data_url(THUMBNAIL_PX))
+    return _Done(timeline.title, timeline.duration_samples, page=facts)
 
 
 def describe(outcome: TrackOutcome) -> str:
