@@ -29,7 +29,8 @@ def thumbnail(text: str) -> str:
 
 def test_length_is_written_as_a_player_shows_it() -> None:
     assert length_label(0) == "0:00"
-    assert length_label(59 * SR + SR // 2) == "1:00"
+    assert length_label(59 * SR + SR // 2) == "0:59"
+    assert length_label(60 * SR) == "1:00"
     assert length_label(573 * SR) == "9:33"
     assert length_label(3725 * SR) == "62:05"
 
@@ -64,7 +65,7 @@ def test_covers_are_small_images_inside_the_page() -> None:
     assert [image["src"] for image in images] == [cover]
     assert images[0]["alt"] == ""
     assert len(cover) < 16_000
-    assert not re.search(r"(https?|wss?|ftp):", page.replace(cover, ""))
+    assert not re.search(r"\b(https?|wss?|ftp):", page.replace(cover, ""))
     assert "default-src 'none'" in page
 
 

@@ -152,7 +152,7 @@ def test_the_page_is_one_self_contained_file(timeline: Timeline) -> None:
             assert "src" not in attrs
         if tag == "link":
             assert attrs.get("rel") == "icon" and attrs.get("href") == "data:,"
-    assert not re.search(r"(https?|wss?|ftp):", page.replace(page_data_url(page), ""))
+    assert not re.search(r"\b(https?|wss?|ftp):", page.replace(page_data_url(page), ""))
     assert "@import" not in page and "url(" not in page
     assert "default-src 'none'" in page
 

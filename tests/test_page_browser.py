@@ -45,7 +45,7 @@ steps:
   - say: Welcome. Breathe with the circle.
     after: 0.5
   - section: Breathing
-  - breathe: {cycles: 3, pattern: 2-1-3, count: true}
+  - breathe: {cycles: 3, pattern: 2-1-3, count: true, guide: 2}
   - section: Moving
   - rock: {period: 2, cycles: 2, guide: 1, cues: {left: Sway, right: back}}
   - walk: {pace: 120, steps: 6, accent: 2}
@@ -73,7 +73,6 @@ return {
   label: document.getElementById("phase").textContent,
   seconds: document.getElementById("seconds").textContent,
   words: document.getElementById("words").textContent,
-  count: document.getElementById("count").textContent,
   section: document.getElementById("section-now").textContent,
   paused: audio.paused, ready: audio.readyState
 };
@@ -149,6 +148,17 @@ def expected_fullness(phase: BreathPhase, time_s: float) -> float:
     ]
 
 
+def expected_number(timeline: Timeline, phase: BreathPhase, time_s: float) -> str:
+    """The voice's count where it counts the phase aloud, else the seconds left."""
+    counted = any(
+        e.kind == "count" and phase.start_samples <= e.start_samples < phase.end_samples
+        for e in timeline.events
+    )
+    if counted:
+        return str(math.floor(time_s - phase.start_samples / SR + 1e-6) + 1)
+    return str(max(1, math.ceil(phase.end_samples / SR - time_s - 1e-6)))
+
+
 def test_the_circle_and_the_phase_label_follow_the_timeline(
     rendered: Rendered, browser: Any
 ) -> None:
@@ -163,7 +173,7 @@ def test_the_circle_and_the_phase_label_follow_the_timeline(
             state = state_at(browser, time_s)
             assert state["mode"] == "breath" and state["phase"] == phase.phase, (time_s, state)
             assert state["label"] == PHASE_WORDS[phase.phase]
-            assert state["seconds"] == str(max(1, math.ceil(end_s - time_s - 1e-6)))
+            assert state["seconds"] == expected_number(rendered.timeline, phase, time_s)
             wanted = MIN_SCALE + (1 - MIN_SCALE) * expected_fullness(phase, time_s)
             assert state["scale"] == pytest.approx(wanted, abs=0.01), (time_s, phase.phase)
             checked += 1
@@ -210,9 +220,14 @@ def test_the_words_appear_as_they_are_spoken(rendered: Rendered, browser: Any) -
         state = state_at(browser, event.start_samples / SR + BOUNDARY_S)
         assert state["words"] == event.text
     counts = [event for event in spoken if event.kind == "count"]
-    assert counts
-    state = state_at(browser, counts[0].start_samples / SR + BOUNDARY_S)
-    assert state["count"] == counts[0].text
+    assert len(counts) == 2 * 3, "inhale and exhale counted aloud in the first two cycles"
+    for count in counts:
+        state = state_at(browser, count.start_samples / SR + BOUNDARY_S)
+        assert state["seconds"] == count.text, "the circle counts with the voice"
+    silent = [p for p in rendered.timeline.breaths if p.cycle == 3]
+    for phase in silent:
+        state = state_at(browser, phase.start_samples / SR + BOUNDARY_S)
+        assert state["seconds"] == str(round((phase.end_samples - phase.start_samples) / SR))
     gaps = [
         (one.end_samples / SR, other.start_samples / SR)
         for one, other in itertools.pairwise(said)

@@ -34,8 +34,8 @@ class IndexEntry:
 
 
 def length_label(duration_samples: int) -> str:
-    """m:ss, as a player shows a track's length."""
-    seconds = round(duration_samples / SAMPLE_RATE_HZ)
+    """m:ss in whole seconds, as the page and ``render`` show a track's length."""
+    seconds = duration_samples // SAMPLE_RATE_HZ
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 

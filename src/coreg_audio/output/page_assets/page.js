@@ -11,7 +11,7 @@
   var el = function (id) { return document.getElementById(id); };
   var ui = {
     section: el("section-now"), phase: el("phase"), seconds: el("seconds"),
-    words: el("words"), count: el("count"), seek: el("seek"), elapsed: el("elapsed"),
+    words: el("words"), seek: el("seek"), elapsed: el("elapsed"),
     total: el("total"), play: el("play"), back: el("back"), forward: el("forward"),
     vibrate: el("vibrate"), awake: el("awake"), sections: el("sections"),
     missing: el("missing"), choose: el("choose"),
@@ -22,7 +22,6 @@
   var SIDE_WORDS = { left: "left", right: "right" };
   var MIN_SCALE = 0.4;            /* the circle's size when empty, as a share of full */
   var WORDS_LINGER_S = 2.0;       /* words stay this long after the voice stops */
-  var COUNT_SHOWN_S = 0.9;
   var LONG_WORDS = 90;            /* characters: longer words are set smaller, to fit */
   var SKIP_S = 15;
   var PULSE_MS = 80, PULSE_GAP_MS = 140;
@@ -31,6 +30,12 @@
 
   var said = data.words.filter(function (w) { return w.kind !== "count"; });
   var counts = data.words.filter(function (w) { return w.kind === "count"; });
+  /* where the voice counts a phase ("In, 2, 3, 4") the circle shows its count, so what is
+     seen never contradicts what is heard; elsewhere it counts down the seconds left */
+  var counted = data.breaths.map(function (b) {
+    var i = lastStarted(counts, b.end - 1e-6);
+    return i >= 0 && counts[i].start >= b.start;
+  });
   var duration = data.duration;
 
   /* --- looking things up by time -------------------------------------------------------- */
@@ -61,7 +66,10 @@
     var i = lastStarted(data.breaths, t);
     if (i < 0 || t >= data.breaths[i].end) return null;
     var b = data.breaths[i];
-    return { index: i, phase: b.phase, fullness: fullness(b.phase, (t - b.start) / (b.end - b.start)), left: b.end - t };
+    return {
+      index: i, phase: b.phase, fullness: fullness(b.phase, (t - b.start) / (b.end - b.start)),
+      left: b.end - t, counted: counted[i], count: Math.floor(t - b.start + 1e-6) + 1
+    };
   }
 
   function wordsAt(t) {
@@ -72,12 +80,6 @@
     if (i + 1 < said.length) until = Math.min(until, said[i + 1].start);
     if (t >= until) return null;
     return { text: w.text, fading: t >= w.end };
-  }
-
-  function countAt(t) {
-    var i = lastStarted(counts, t);
-    if (i < 0 || t >= Math.max(counts[i].end, counts[i].start + COUNT_SHOWN_S)) return "";
-    return counts[i].text;
   }
 
   function moveAt(t) {
@@ -134,7 +136,7 @@
       mode = "breath";
       scale = MIN_SCALE + (1 - MIN_SCALE) * breath.fullness;
       phaseText = PHASE_WORDS[breath.phase] || breath.phase;
-      secondsText = String(Math.max(1, Math.ceil(breath.left - 1e-6)));
+      secondsText = String(breath.counted ? breath.count : Math.max(1, Math.ceil(breath.left - 1e-6)));
     } else if (move) {
       mode = move.kind;
       side = move.side;
@@ -150,6 +152,7 @@
     stage.style.setProperty("--sway", sway.toFixed(4));
     stage.dataset.mode = mode;
     stage.dataset.phase = breath ? breath.phase : "";
+    stage.dataset.number = breath ? (breath.counted ? "count" : "left") : "";
     stage.dataset.fullness = breath ? breath.fullness.toFixed(4) : "0";
     stage.dataset.side = side;
     stage.dataset.time = t.toFixed(3);
@@ -167,7 +170,6 @@
     setText(ui.words, "words", words ? words.text : "");
     ui.words.classList.toggle("long", !!(words && words.text.length > LONG_WORDS));
     ui.words.classList.toggle("fading", !!(words && words.fading));
-    setText(ui.count, "count", countAt(t));
 
     var section = sectionAt(t);
     if (section !== shown.section) {
