@@ -26,7 +26,7 @@ from coreg_audio.format.model import (
     VoiceRef,
     Walk,
 )
-from coreg_audio.format.reader import parse_pattern_text, read_script, suggestion
+from coreg_audio.format.reader import parse_pattern_text, read_script
 from coreg_audio.practice import checked_script
 
 from .conftest import CONFORMANCE, REPO, script_from
@@ -503,11 +503,6 @@ def test_every_problem_is_reported_at_once() -> None:
     """)
     assert len(lines) == 7, lines
     assert [line.split(":")[1] for line in lines] == ["2", "3", "3", "5", "6", "6", "7"]
-
-
-def test_suggestion_only_when_close() -> None:
-    assert suggestion("inhail", ["inhale", "exhale"]) == "; did you mean 'inhale'?"
-    assert suggestion("zzz", ["inhale", "exhale"]) == ""
 
 
 # -- fuzzing: only the project's own error type may come out ------------------------------

@@ -9,8 +9,8 @@ from pathlib import Path
 import platformdirs
 
 from .errors import UsageError
-from .format.reader import suggestion
 from .resources import shipped_folder
+from .suggest import suggestion
 
 SCRIPT_SUFFIXES = (".yaml", ".yml")
 

@@ -15,7 +15,6 @@ within 0.05 LU. The mixer applies level, fades and ducking.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import math
 import shutil
@@ -32,6 +31,7 @@ import numpy as np
 
 from .. import cache
 from ..errors import MissingComponent, UsageError
+from ..suggest import suggestion
 from ..units import CHANNELS, SAMPLE_RATE_HZ, db_to_gain, ms_to_samples, seconds_to_samples
 from .loudness import SPEECH_REFERENCE_LUFS, LoudnessMeter, clip_loudness_lufs
 from .sounds import raised_cosine
@@ -394,8 +394,7 @@ def built_in(name: str, seed: int) -> LoopedAmbience:
     """
     generator = _GENERATORS.get(name)
     if generator is None:
-        close = difflib.get_close_matches(name, BUILT_IN_AMBIENCES, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint = suggestion(name, BUILT_IN_AMBIENCES)
         raise UsageError(
             f"unknown ambience '{name}'{hint} (built in: {', '.join(BUILT_IN_AMBIENCES)}; "
             "or give the path of an audio file)"

@@ -7,7 +7,6 @@ so that one run reports them all.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import yaml
 
 from ..errors import Problem, ScriptError
 from ..speech.voice import ENGINE_NAMES
+from ..suggest import suggestion
 from ..units import round_half_up
 from .loader import Document
 from .model import (
@@ -154,12 +154,6 @@ def parse_pattern_text(text: str, loc: Loc) -> Pattern:
         if not low <= value <= 60:
             raise ValueError(f"{phase} must be from {_fmt(low)} to 60 seconds, not {_fmt(value)}")
     return Pattern(numbers[0], numbers[1], numbers[2], numbers[3], loc)
-
-
-def suggestion(word: str, choices: Sequence[str]) -> str:
-    """A "; did you mean 'x'?" tail when one of ``choices`` is close to ``word``."""
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def loc_of(node: yaml.Node) -> Loc:

@@ -11,6 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..errors import Problem, ScriptError
+from ..suggest import suggestion
 from .model import (
     PHASES,
     Bell,
@@ -27,7 +28,7 @@ from .model import (
     Walk,
 )
 from .placeholders import fill, placeholder_problems
-from .reader import BUILT_IN_AMBIENCES, suggestion
+from .reader import BUILT_IN_AMBIENCES
 
 MAX_DURATION_S = 4 * 3600
 MAX_EXPANDED_STEPS = 200_000

@@ -6,7 +6,6 @@ loudness are the job of ``clips.py`` so that every engine's clips line up alike.
 
 from __future__ import annotations
 
-import difflib
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ import numpy as np
 
 from .. import errors
 from ..errors import CoregError, RenderFailed, UsageError
+from ..suggest import close_matches
 from .voice import VoiceSettings
 
 VARIANT_LANGUAGE = "variant"
@@ -172,7 +172,7 @@ def _default_voice(voices: Sequence[VoiceInfo], settings: VoiceSettings) -> str:
     if candidates:
         return min(candidates, key=lambda c: c[:3])[3].id
     known = sorted({lang for v in speaking for lang in v.languages})
-    close = difflib.get_close_matches(language, known, n=5, cutoff=0.5)
+    close = close_matches(language, known)
     hint = f"; close matches: {', '.join(close)}" if close else ""
     raise VoiceNotFound(
         settings,
@@ -190,10 +190,7 @@ def _not_found(
         names.append(v.id.rsplit("/", 1)[-1] if variants else v.id)
         if not variants and v.languages:
             names.append(v.languages[0])
-    lowered = {n.lower(): n for n in names}
-    close = [
-        lowered[n] for n in difflib.get_close_matches(wanted.lower(), lowered, n=5, cutoff=0.5)
-    ]
+    close = close_matches(wanted, names, ignore_case=True)
     kind = "voice variant" if variants else "voice"
     hint = f"; close matches: {', '.join(close)}" if close else ""
     return (
