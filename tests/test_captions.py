@@ -18,7 +18,14 @@ from coreg_audio.output.captions import (
 )
 from coreg_audio.speech.voice import VoiceSettings
 from coreg_audio.timeline.compile import compile_timeline
-from coreg_audio.timeline.events import Chapter, Event, Timeline
+from coreg_audio.timeline.events import (
+    Chapter,
+    CueEvent,
+    Event,
+    SpeechEvent,
+    Timeline,
+    ToneEvent,
+)
 from coreg_audio.units import SAMPLE_RATE_HZ
 
 from .conftest import FakeSpeech, script_from
@@ -104,7 +111,7 @@ def test_lrc_has_a_line_per_spoken_item_at_its_start_and_a_clearing_one_at_its_e
         line
         for e in spoken
         for line in (
-            f"{lrc_time(e.start_samples)}{' '.join((e.text or '').split())}",
+            f"{lrc_time(e.start_samples)}{' '.join(e.text.split())}",
             lrc_time(e.end_samples),
         )
     ]
@@ -117,9 +124,18 @@ def test_lrc_clears_only_when_silence_follows() -> None:
     """Words that end where the next begin (to the hundredth) need no empty line between."""
     touching = timeline_of(
         (
-            Event("speech", SR, 2 * SR, "1", text="One"),
-            Event("speech", 2 * SR + 100, 3 * SR, "2", text="two"),
-            Event("cue", 5 * SR, 6 * SR, "3", text="Out"),
+            SpeechEvent(SR, 2 * SR, "1", text="One", voice=VoiceSettings(), volume=1.0),
+            SpeechEvent(2 * SR + 100, 3 * SR, "2", text="two", voice=VoiceSettings(), volume=1.0),
+            CueEvent(
+                5 * SR,
+                6 * SR,
+                "3",
+                text="Out",
+                phase="exhale",
+                cycle=1,
+                voice=VoiceSettings(),
+                volume=1.0,
+            ),
         )
     )
     assert lrc(touching).splitlines()[2:] == [
@@ -148,7 +164,8 @@ def test_webvtt_cues_run_from_start_to_end_and_are_escaped() -> None:
 
 
 def test_a_timeline_with_nothing_spoken_has_headers_only() -> None:
-    silent = timeline_of((Event("tone", 0, SR, "1", phase="inhale", style="glide"),))
+    tone = ToneEvent(0, SR, "1", phase="inhale", cycle=1, style="glide", level_db=-12, pitch_hz=196)
+    silent = timeline_of((tone,))
     assert lrc(silent) == "[ti:T]\n[length:01:00]\n"
     assert webvtt(silent) == "WEBVTT\n"
 
@@ -172,7 +189,7 @@ def test_ffmpeg_reads_the_captions_as_written(tmp_path: Path) -> None:
     lrc_path, vtt_path = write_captions(timeline, tmp_path / "c.mp3")
     spoken = timeline.spoken_events()
     from_vtt = srt_of(vtt_path)
-    assert [text for _, _, text in from_vtt] == [" ".join((e.text or "").split()) for e in spoken]
+    assert [text for _, _, text in from_vtt] == [" ".join(e.text.split()) for e in spoken]
     for (start_s, end_s, _), event in zip(from_vtt, spoken, strict=True):
         assert start_s == pytest.approx(event.start_samples / SR, abs=0.0006)
         assert end_s == pytest.approx(event.end_samples / SR, abs=0.0006)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from fractions import Fraction
+from typing import TypeVar
 
 import pytest
 
@@ -11,10 +12,22 @@ from coreg_audio.errors import ScriptError, VoiceNotFound
 from coreg_audio.format.model import Loc, Pattern
 from coreg_audio.speech.voice import VoiceSettings
 from coreg_audio.timeline.compile import compile_timeline, phase_lengths_s, spoken_requests
-from coreg_audio.timeline.events import Event, Timeline
+from coreg_audio.timeline.events import (
+    BeatEvent,
+    BellEvent,
+    CountEvent,
+    CueEvent,
+    Event,
+    SectionEvent,
+    SpeechEvent,
+    Timeline,
+    ToneEvent,
+)
 from coreg_audio.units import SAMPLE_RATE_HZ, seconds_to_samples
 
 from .conftest import FakeSpeech, NoVoiceNamedNobody, script_from
+
+E = TypeVar("E", bound=Event)
 
 
 def compiled(text: str, speech: FakeSpeech | None = None) -> Timeline:
@@ -25,8 +38,13 @@ def at(seconds: float | Fraction | str) -> int:
     return seconds_to_samples(Fraction(seconds))
 
 
-def kinds(timeline: Timeline, kind: str) -> list[Event]:
-    return [event for event in timeline.events if event.kind == kind]
+def kinds(timeline: Timeline, kind: type[E]) -> list[E]:
+    return [event for event in timeline.events if isinstance(event, kind)]
+
+
+def cued(timeline: Timeline) -> list[CueEvent | CountEvent]:
+    """The cues and counts, in time order."""
+    return [event for event in timeline.events if isinstance(event, CueEvent | CountEvent)]
 
 
 def test_say_lasts_its_speech_then_the_gap() -> None:
@@ -46,12 +64,12 @@ def test_say_lasts_its_speech_then_the_gap() -> None:
     """,
         speech,
     )
-    hello, again = kinds(timeline, "speech")
+    hello, again = kinds(timeline, SpeechEvent)
     hello_samples = speech.length_samples("Hello there", VoiceSettings())
     assert hello.start_samples == at(1.5)
     assert hello.end_samples == hello.start_samples + hello_samples
     assert again.start_samples == hello.end_samples + at(0.5)
-    section = kinds(timeline, "section")[0]
+    section = kinds(timeline, SectionEvent)[0]
     assert section.start_samples == again.end_samples + at(3) + at(2)
     assert timeline.duration_samples == section.start_samples + at(2)
     assert hello.text == "Hello there" and hello.step == "1"
@@ -64,7 +82,7 @@ def test_placeholders_are_filled_and_braces_kept() -> None:
         steps:
           - say: "{a} and {b}, {{together}}."
     """)
-    assert kinds(timeline, "speech")[0].text == "Sam and Alex, {together}."
+    assert kinds(timeline, SpeechEvent)[0].text == "Sam and Alex, {together}."
 
 
 def test_breathe_counts_in_four_out_six() -> None:
@@ -75,7 +93,7 @@ def test_breathe_counts_in_four_out_six() -> None:
         steps:
           - breathe: {cycles: 2, count: true}
     """)
-    spoken = [(e.kind, e.text, e.start_samples) for e in timeline.events if e.spoken]
+    spoken = [(e.kind, e.text, e.start_samples) for e in timeline.spoken_events()]
     expected = []
     for cycle_start in (0, 10):
         expected += [("cue", "In", at(cycle_start))]
@@ -83,7 +101,7 @@ def test_breathe_counts_in_four_out_six() -> None:
         expected += [("cue", "Out", at(cycle_start + 4))]
         expected += [("count", str(k), at(cycle_start + 4 + k - 1)) for k in (2, 3, 4, 5, 6)]
     assert spoken == expected
-    tones = kinds(timeline, "tone")
+    tones = kinds(timeline, ToneEvent)
     assert [(t.phase, t.start_samples, t.end_samples) for t in tones] == [
         ("inhale", 0, at(4)),
         ("exhale", at(4), at(10)),
@@ -101,10 +119,10 @@ def test_counts_only_in_phases_with_a_cue_and_within_guide() -> None:
         steps:
           - breathe: {cycles: 3, pattern: 4-2-5, count: true, guide: 2, cues: {hold: null}}
     """)
-    spoken = [e for e in timeline.events if e.spoken]
+    spoken = cued(timeline)
     assert {e.phase for e in spoken} == {"inhale", "exhale"}
     assert {e.cycle for e in spoken} == {1, 2}
-    assert len(kinds(timeline, "tone")) == 9
+    assert len(kinds(timeline, ToneEvent)) == 9
 
 
 def test_guide_zero_is_silent_but_tones_go_on() -> None:
@@ -113,23 +131,23 @@ def test_guide_zero_is_silent_but_tones_go_on() -> None:
         steps:
           - breathe: {cycles: 5, guide: 0, count: true}
     """)
-    assert not [e for e in timeline.events if e.spoken]
-    assert len(kinds(timeline, "tone")) == 10
+    assert not timeline.spoken_events()
+    assert len(kinds(timeline, ToneEvent)) == 10
 
 
 def test_rest_has_no_cue_unless_given_and_no_tone() -> None:
     plain = compiled("title: T\nsteps:\n  - breathe: {cycles: 1, pattern: 4-4-4-4}\n")
-    assert [e.phase for e in plain.events if e.spoken] == ["inhale", "hold", "exhale"]
-    assert [e.phase for e in kinds(plain, "tone")] == ["inhale", "hold", "exhale"]
+    assert [e.phase for e in cued(plain)] == ["inhale", "hold", "exhale"]
+    assert [e.phase for e in kinds(plain, ToneEvent)] == ["inhale", "hold", "exhale"]
     rest = compiled(
         "title: T\nsteps:\n  - breathe: {cycles: 1, pattern: 4-4-4-4, cues: {rest: Rest}}\n"
     )
-    assert [e.phase for e in rest.events if e.spoken] == ["inhale", "hold", "exhale", "rest"]
+    assert [e.phase for e in cued(rest)] == ["inhale", "hold", "exhale", "rest"]
 
 
 def test_zero_length_phases_are_skipped() -> None:
     timeline = compiled("title: T\nlead: 0\nsteps:\n  - breathe: {cycles: 1, pattern: 4-0-6-0}\n")
-    assert [e.phase for e in kinds(timeline, "tone")] == ["inhale", "exhale"]
+    assert [e.phase for e in kinds(timeline, ToneEvent)] == ["inhale", "exhale"]
 
 
 def test_ramp_moves_every_phase_linearly() -> None:
@@ -156,26 +174,26 @@ def test_ramp_moves_every_phase_linearly() -> None:
 
 def test_chime_tones_are_short_and_none_makes_no_tones() -> None:
     chime = compiled("title: T\ntones: chime\nsteps:\n  - breathe: {cycles: 1, pattern: 1-6}\n")
-    lengths = [e.length_samples for e in kinds(chime, "tone")]
+    lengths = [e.length_samples for e in kinds(chime, ToneEvent)]
     assert lengths == [at(1), at(2)]
-    assert all(e.style == "chime" for e in kinds(chime, "tone"))
+    assert all(e.style == "chime" for e in kinds(chime, ToneEvent))
     none = compiled("title: T\nsteps:\n  - breathe: {cycles: 1, tone: none}\n")
-    assert not kinds(none, "tone")
+    assert not kinds(none, ToneEvent)
 
 
 def test_tone_level_and_pitch_come_from_tones() -> None:
     timeline = compiled(
         "title: T\ntones: {style: glide, level: -6, pitch: 220}\nsteps:\n  - breathe: {cycles: 1}\n"
     )
-    tone = kinds(timeline, "tone")[0]
+    tone = kinds(timeline, ToneEvent)[0]
     assert (tone.level_db, tone.pitch_hz) == (-6.0, 220.0)
 
 
 def test_minutes_gives_rounded_cycles() -> None:
     timeline = compiled("title: T\nsteps:\n  - breathe: {minutes: 1.05, pattern: 4-6}\n")
-    assert max(e.cycle or 0 for e in kinds(timeline, "tone")) == 6
+    assert max(e.cycle for e in kinds(timeline, ToneEvent)) == 6
     short = compiled("title: T\nsteps:\n  - breathe: {minutes: 0.01}\n")
-    assert max(e.cycle or 0 for e in kinds(short, "tone")) == 1
+    assert max(e.cycle for e in kinds(short, ToneEvent)) == 1
 
 
 def test_rock_beats_pan_and_guide() -> None:
@@ -185,7 +203,7 @@ def test_rock_beats_pan_and_guide() -> None:
         steps:
           - rock: {period: 6, cycles: 3, pan: 0.5}
     """)
-    beats = kinds(timeline, "beat")
+    beats = kinds(timeline, BeatEvent)
     assert [(b.phase, b.start_samples, b.pan, b.cycle) for b in beats] == [
         ("left", 0, -0.5, 1),
         ("right", at(3), 0.5, 1),
@@ -195,7 +213,7 @@ def test_rock_beats_pan_and_guide() -> None:
         ("right", at(15), 0.5, 3),
     ]
     assert all(b.length_samples == at(0.3) for b in beats)
-    cues = kinds(timeline, "cue")
+    cues = kinds(timeline, CueEvent)
     assert [(c.text, c.cycle) for c in cues] == [
         ("Left", 1),
         ("Right", 1),
@@ -206,7 +224,7 @@ def test_rock_beats_pan_and_guide() -> None:
 
 def test_walk_alternates_and_accents() -> None:
     timeline = compiled("title: T\nlead: 0\nsteps:\n  - walk: {pace: 120, steps: 9, accent: 3}\n")
-    beats = kinds(timeline, "beat")
+    beats = kinds(timeline, BeatEvent)
     assert [b.start_samples for b in beats] == [at(Fraction(j, 2)) for j in range(9)]
     assert [b.phase for b in beats[:3]] == ["left", "right", "left"]
     assert [b.accent for b in beats] == [True, False, False] * 3
@@ -218,7 +236,7 @@ def test_bell_strikes_every_and_ring() -> None:
     timeline = compiled(
         "title: T\nlead: 0\ntail: 0\nsteps:\n  - bell: {strikes: 3, every: 2.5, ring: 7}\n"
     )
-    bells = kinds(timeline, "bell")
+    bells = kinds(timeline, BellEvent)
     assert [(b.start_samples, b.end_samples) for b in bells] == [
         (0, at(7)),
         (at(2.5), at(9.5)),
@@ -239,7 +257,7 @@ def test_repeat_paths_and_times() -> None:
                 - bell: {ring: 2}
                 - repeat: {times: 2, steps: [{pause: 1}, {section: S}]}
     """)
-    sections = kinds(timeline, "section")
+    sections = kinds(timeline, SectionEvent)
     assert [s.step for s in sections] == ["1.2.2"] * 6
     assert [s.start_samples for s in sections] == [at(t) for t in (3, 4, 7, 8, 11, 12)]
     assert timeline.duration_samples == at(12)
@@ -250,7 +268,7 @@ def test_no_drift_over_a_thousand_cycles() -> None:
         "title: T\nlead: 0\ntail: 0\nsteps:\n"
         "  - breathe: {cycles: 1000, pattern: 0.7071-0.9137, guide: 0}\n"
     )
-    last = kinds(timeline, "tone")[-1]
+    last = kinds(timeline, ToneEvent)[-1]
     assert last.start_samples == at("1619.8863")
     assert timeline.duration_samples == at("1620.8")
     naive = 1000 * (at("0.7071") + at("0.9137"))
@@ -302,11 +320,11 @@ def test_a_count_that_does_not_fit_is_spoken_faster() -> None:
     timeline = compiled(
         "title: T\nsteps:\n  - breathe: {cycles: 1, pattern: 7-2, count: true}\n", speech
     )
-    seven = next(e for e in timeline.events if e.text == "7")
-    assert seven.voice is not None and 140 < seven.voice.rate_wpm <= 175
+    seven = next(e for e in timeline.spoken_events() if e.text == "7")
+    assert 140 < seven.voice.rate_wpm <= 175
     assert seven.length_samples <= at(1)
-    six = next(e for e in timeline.events if e.text == "6")
-    assert six.voice is not None and six.voice.rate_wpm == 140
+    six = next(e for e in timeline.spoken_events() if e.text == "6")
+    assert six.voice.rate_wpm == 140
 
 
 def test_every_breath_phase_is_on_the_timeline_whatever_sounds_it() -> None:
@@ -425,7 +443,7 @@ def test_voices_merge_over_the_script_voice() -> None:
           - say: {text: Zwei, voice: low}
           - say: {text: Drei, voice: {rate: 150, volume: 1}}
     """)
-    one, two, three = kinds(timeline, "speech")
+    one, two, three = kinds(timeline, SpeechEvent)
     assert one.voice == VoiceSettings(engine="espeak", language="de", rate_wpm=120, pitch=30)
     assert one.volume == 0.5
     assert two.voice == VoiceSettings(engine="espeak", language="de", rate_wpm=120, pitch=10)
@@ -445,7 +463,7 @@ def test_spoken_requests_cover_every_spoken_item() -> None:
     """)
     speech = FakeSpeech()
     timeline = compile_timeline(script, speech)
-    needed = {(e.text, e.voice) for e in timeline.events if e.spoken}
+    needed = {(e.text, e.voice) for e in timeline.spoken_events()}
     assert needed <= spoken_requests(script)
     assert ("Hi Sam", VoiceSettings()) in spoken_requests(script)
 

@@ -22,7 +22,7 @@ import pytest
 from coreg_audio import practice
 from coreg_audio.output.page import write_page
 from coreg_audio.output.render import render
-from coreg_audio.timeline.events import BreathPhase, Event, Timeline
+from coreg_audio.timeline.events import BeatEvent, BreathPhase, Event, Timeline
 from coreg_audio.units import SAMPLE_RATE_HZ
 
 from .browser import chromium, console_problems, open_file, requested_urls
@@ -185,7 +185,7 @@ def test_the_circle_and_the_phase_label_follow_the_timeline(
 
 def test_rocking_and_walking_show_the_side_of_each_beat(rendered: Rendered, browser: Any) -> None:
     load(browser, rendered.page)
-    beats = [event for event in rendered.timeline.events if event.kind == "beat"]
+    beats = [event for event in rendered.timeline.events if isinstance(event, BeatEvent)]
     rock = [beat for beat in beats if beat.accent is None]
     walk = [beat for beat in beats if beat.accent is not None]
     assert [beat.phase for beat in rock] == ["left", "right"] * 2

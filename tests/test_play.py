@@ -49,6 +49,7 @@ from coreg_audio.live.play import (
 )
 from coreg_audio.output import render
 from coreg_audio.practice import load
+from coreg_audio.timeline.events import SpeechEvent
 from coreg_audio.units import SAMPLE_RATE_HZ, ms_to_samples, seconds_to_samples
 
 from .conftest import FakeSpeech, script_from
@@ -392,7 +393,7 @@ def test_restart_finds_the_innermost_step_of_each_repeat_pass() -> None:
         """)
     timeline = compile_timeline(script, FakeSpeech())
     events = [e for e in timeline.events if e.kind != "section"]
-    say_again = [e for e in events if e.text == "Again."]
+    say_again = [e for e in events if isinstance(e, SpeechEvent) and e.text == "Again."]
     tones = [e for e in events if e.kind == "tone"]
     bell = next(e for e in events if e.kind == "bell")
     assert step_runs(timeline) == [

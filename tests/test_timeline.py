@@ -5,21 +5,47 @@ from __future__ import annotations
 import json
 
 from coreg_audio.speech.voice import VoiceSettings
-from coreg_audio.timeline.events import Chapter, Event, Timeline, clock_mm_ss
+from coreg_audio.timeline.events import (
+    BeatEvent,
+    BellEvent,
+    Chapter,
+    CueEvent,
+    SectionEvent,
+    SpeechEvent,
+    Timeline,
+    ToneEvent,
+    clock_mm_ss,
+)
 from coreg_audio.units import SAMPLE_RATE_HZ
 
 
 def sample_timeline() -> Timeline:
     events = (
-        Event("section", 0, 0, "1", title="Arriving"),
-        Event("speech", 44100, 88200, "2", text="Sit down.", voice=VoiceSettings()),
-        Event("tone", 132300, 308700, "3", phase="inhale", cycle=1, style="glide"),
-        Event(
-            "cue", 132300, 145000, "3", text="In", phase="inhale", cycle=1, voice=VoiceSettings()
+        SectionEvent(0, 0, "1", title="Arriving"),
+        SpeechEvent(44100, 88200, "2", text="Sit down.", voice=VoiceSettings(), volume=1.0),
+        ToneEvent(
+            132300,
+            308700,
+            "3",
+            phase="inhale",
+            cycle=1,
+            style="glide",
+            level_db=-12.0,
+            pitch_hz=196.0,
         ),
-        Event("beat", 441000, 454230, "4", phase="left", cycle=1, pan=-0.6),
-        Event("beat", 485100, 498330, "5", phase="right", cycle=2, pan=0.4, accent=False),
-        Event("bell", 529200, 749700, "6"),
+        CueEvent(
+            132300,
+            145000,
+            "3",
+            text="In",
+            phase="inhale",
+            cycle=1,
+            voice=VoiceSettings(),
+            volume=1.0,
+        ),
+        BeatEvent(441000, 454230, "4", phase="left", cycle=1, pan=-0.6, accent=None),
+        BeatEvent(485100, 498330, "5", phase="right", cycle=2, pan=0.4, accent=False),
+        BellEvent(529200, 749700, "6"),
     )
     return Timeline(
         title="Breath",

@@ -22,7 +22,7 @@ from .format.validate import check, validate
 from .library import Found, available, resolve
 from .speech.voice import VoiceSettings
 from .timeline.compile import compile_timeline, spoken_requests
-from .timeline.events import Timeline
+from .timeline.events import SectionEvent, Timeline
 from .units import samples_to_float_s
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ def list_practices(progress: Progress | None = None) -> list[Listing]:
                     )
                 )
                 continue
-            sections = sum(1 for event in timeline.events if event.kind == "section")
+            sections = sum(1 for event in timeline.events if isinstance(event, SectionEvent))
             listings.append(
                 Listing(
                     found.name,

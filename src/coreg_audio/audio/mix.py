@@ -21,7 +21,16 @@ import numpy as np
 
 from .. import cache
 from ..speech.voice import VoiceSettings
-from ..timeline.events import AmbienceBed, Event, Timeline
+from ..timeline.events import (
+    AmbienceBed,
+    BeatEvent,
+    BellEvent,
+    Event,
+    SectionEvent,
+    SpokenEvent,
+    Timeline,
+    ToneEvent,
+)
 from ..units import CHANNELS, db_to_gain, ms_to_samples, seconds_to_samples
 from . import ambience as ambience_sources
 from . import sounds
@@ -85,7 +94,7 @@ class Mixer:
         self._events = [
             event
             for event in timeline.events
-            if event.kind != "section" and event.length_samples > 0
+            if not isinstance(event, SectionEvent) and event.length_samples > 0
         ]
         self._starts = [event.start_samples for event in self._events]
         self._longest = max((event.length_samples for event in self._events), default=0)
@@ -119,7 +128,7 @@ class Mixer:
         clips: dict[tuple[str, VoiceSettings], str] = {}
         for event in self._events:
             digest.update(repr(event).encode())
-            if event.spoken and event.text is not None and event.voice is not None:
+            if isinstance(event, SpokenEvent):
                 key = (event.text, event.voice)
                 if key not in clips:
                     clip = self._clips.clip(event.text, event.voice)
@@ -159,22 +168,20 @@ class Mixer:
 
     def sound(self, event: Event) -> np.ndarray:
         """The event's stereo sound at its mix level (level 0 dB = as loud as speech)."""
-        if event.spoken:
-            assert event.text is not None and event.voice is not None
+        if isinstance(event, SpokenEvent):
             key = (event.text, event.voice, event.volume)
             if key not in self._speech:
                 clip = self._clips.clip(event.text, event.voice) * (_CENTRE_GAIN * event.volume)
                 self._speech[key] = np.repeat(clip[:, None], CHANNELS, axis=1)
             return self._speech[key]
-        if event.kind == "tone":
+        if isinstance(event, ToneEvent):
 
             def tone() -> np.ndarray:
                 length = event.length_samples
-                pitch = event.pitch_hz or 196.0
                 mono = (
-                    sounds.glide_tone(length, event.phase or "inhale", pitch)
+                    sounds.glide_tone(length, event.phase, event.pitch_hz)
                     if event.style == "glide"
-                    else sounds.chime(length, pitch)
+                    else sounds.chime(length, event.pitch_hz)
                 )
                 return sounds.pan(mono * db_to_gain(event.level_db), 0.0)
 
@@ -189,15 +196,14 @@ class Mixer:
                 ),
                 tone,
             )
-        if event.kind == "beat":
+        if isinstance(event, BeatEvent):
             return self._sounds.get(
                 ("beat", event.accent, event.pan),
                 lambda: sounds.pan(
-                    sounds.movement_beat(bool(event.accent)) * db_to_gain(BEAT_LEVEL_DB),
-                    event.pan or 0.0,
+                    sounds.movement_beat(bool(event.accent)) * db_to_gain(BEAT_LEVEL_DB), event.pan
                 ),
             )
-        if event.kind == "bell":
+        if isinstance(event, BellEvent):
             return self._sounds.get(
                 ("bell", event.length_samples),
                 lambda: sounds.pan(

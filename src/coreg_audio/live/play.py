@@ -33,7 +33,7 @@ from ..format.model import Script
 from ..output.render import Mastering, master_gain_db
 from ..practice import Progress, build_timeline
 from ..speech import Speaker
-from ..timeline.events import Event, Timeline
+from ..timeline.events import CycleEvent, Event, SectionEvent, SpeechEvent, Timeline
 from ..units import CHANNELS, SAMPLE_RATE_HZ, db_to_gain, ms_to_samples
 from .keys import Command, Keys
 
@@ -229,15 +229,15 @@ def step_runs(timeline: Timeline) -> list[int]:
     starts: list[int] = []
     previous: Event | None = None
     for event in timeline.events:
-        if event.kind == "section":
+        if isinstance(event, SectionEvent):
             continue
         new_run = (
             previous is None
             or event.step != previous.step
-            or event.kind == "speech"
+            or isinstance(event, SpeechEvent)
             or (
-                event.cycle is not None
-                and previous.cycle is not None
+                isinstance(event, CycleEvent)
+                and isinstance(previous, CycleEvent)
                 and event.cycle < previous.cycle
             )
         )

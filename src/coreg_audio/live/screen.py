@@ -18,7 +18,7 @@ from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.text import Text
 
-from ..timeline.events import Event, Timeline, clock_mm_ss
+from ..timeline.events import BeatEvent, Event, SectionEvent, SpokenEvent, Timeline, clock_mm_ss
 from ..units import SAMPLE_RATE_HZ
 from .keys import KEY_HELP
 
@@ -76,7 +76,9 @@ class ScreenIndex:
         self._phases = timeline.breaths
         self._phase_starts = [span.start_samples for span in self._phases]
         self._beats = [
-            event for event in timeline.events if event.kind == "beat" and event.phase in SIDES
+            event
+            for event in timeline.events
+            if isinstance(event, BeatEvent) and event.phase in SIDES
         ]
         self._beat_starts = [event.start_samples for event in self._beats]
         self._chapter_starts = [chapter.start_samples for chapter in timeline.chapters]
@@ -253,7 +255,9 @@ class PlainLog:
 
     def __init__(self, timeline: Timeline, out: TextIO | None = None) -> None:
         self._out = out or sys.stdout
-        items = [event for event in timeline.events if event.kind == "section" or event.spoken]
+        items = [
+            event for event in timeline.events if isinstance(event, SectionEvent | SpokenEvent)
+        ]
         self._items = sorted(items, key=lambda event: event.start_samples)
         self._starts = [event.start_samples for event in self._items]
         self._next = 0
@@ -280,9 +284,10 @@ class PlainLog:
 
 def plain_line(event: Event) -> str:
     when = clock_mm_ss(event.start_samples)
-    if event.kind == "section":
-        return f"{when}  section  {event.title or ''}"
-    return f"{when}  {event.kind:<7}  {event.text or ''}"
+    if isinstance(event, SectionEvent):
+        return f"{when}  section  {event.title}"
+    text = event.text if isinstance(event, SpokenEvent) else ""
+    return f"{when}  {event.kind:<7}  {text}"
 
 
 def open_view(timeline: Timeline) -> LiveScreen | PlainLog:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
-from ..timeline.events import Event, Timeline
+from ..timeline.events import SpokenEvent, Timeline
 from ..units import SAMPLE_RATE_HZ, round_half_up
 from .sinks import clock_ms, write_file_atomically
 
@@ -28,8 +28,8 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _spoken(timeline: Timeline) -> list[Event]:
-    return [event for event in timeline.spoken_events() if event.text and event.text.strip()]
+def _spoken(timeline: Timeline) -> list[SpokenEvent]:
+    return [event for event in timeline.spoken_events() if event.text.strip()]
 
 
 def lrc_time(samples: int) -> str:
@@ -56,7 +56,7 @@ def lrc(timeline: Timeline) -> str:
     lines.append(f"[length:{total // 60:02d}:{total % 60:02d}]")
     spoken = _spoken(timeline)
     for index, event in enumerate(spoken):
-        lines.append(f"{lrc_time(event.start_samples)}{_one_line(event.text or '')}")
+        lines.append(f"{lrc_time(event.start_samples)}{_one_line(event.text)}")
         end = lrc_time(event.end_samples)
         following = spoken[index + 1] if index + 1 < len(spoken) else None
         if following is None or lrc_time(following.start_samples) > end:
@@ -68,7 +68,7 @@ def webvtt(timeline: Timeline) -> str:
     """The track as WebVTT: one numbered cue per spoken item, from its start to its end."""
     blocks = ["WEBVTT"]
     for number, event in enumerate(_spoken(timeline), start=1):
-        text = _one_line(event.text or "").translate(_VTT_ESCAPES)
+        text = _one_line(event.text).translate(_VTT_ESCAPES)
         blocks.append(
             f"{number}\n{vtt_time(event.start_samples)} --> {vtt_time(event.end_samples)}\n{text}"
         )

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from ..timeline.events import BreathPhase, Event, Timeline
+from ..timeline.events import BeatEvent, BreathPhase, Timeline
 from ..units import SAMPLE_RATE_HZ
 
 SIZE_PX = 600
@@ -181,15 +181,15 @@ def pattern_label(inhale_s: float, hold_s: float, exhale_s: float, rest_s: float
     return "-".join(f"{round(phase, 2):g}" for phase in phases)
 
 
-def movement_kind(beat: Event) -> str:
+def movement_kind(beat: BeatEvent) -> str:
     """ "walk" or "rock": a walk's beats carry an accent (true or false), a rock's none."""
     return "walk" if beat.accent is not None else "rock"
 
 
-def movement_stretches(timeline: Timeline) -> list[tuple[str, list[Event], float]]:
+def movement_stretches(timeline: Timeline) -> list[tuple[str, list[BeatEvent], float]]:
     """Each rock or walk step: its kind, its beats, and when it ends (one beat after the last)."""
-    stretches: list[tuple[str, list[Event], float]] = []
-    current: list[Event] = []
+    stretches: list[tuple[str, list[BeatEvent], float]] = []
+    current: list[BeatEvent] = []
 
     def close() -> None:
         if current:
@@ -199,7 +199,7 @@ def movement_stretches(timeline: Timeline) -> list[tuple[str, list[Event], float
             current.clear()
 
     for event in timeline.events:
-        if event.kind != "beat" or event.phase not in ("left", "right"):
+        if not isinstance(event, BeatEvent) or event.phase not in ("left", "right"):
             continue
         if current and (event.step != current[-1].step or _starts_a_step(event)):
             close()
@@ -208,7 +208,7 @@ def movement_stretches(timeline: Timeline) -> list[tuple[str, list[Event], float
     return stretches
 
 
-def _starts_a_step(beat: Event) -> bool:
+def _starts_a_step(beat: BeatEvent) -> bool:
     """A rock's and a walk's first beat: the left one of the first cycle (or step)."""
     return beat.cycle == 1 and beat.phase == "left"
 

@@ -21,7 +21,15 @@ from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from ..format.model import PHASES, Script
-from ..timeline.events import BreathPhase, Event, Timeline
+from ..timeline.events import (
+    BeatEvent,
+    BellEvent,
+    BreathPhase,
+    CountEvent,
+    CueEvent,
+    SpeechEvent,
+    Timeline,
+)
 from ..units import samples_to_float_s
 from .sinks import write_file_atomically
 
@@ -125,11 +133,13 @@ def plot_data(timeline: Timeline) -> PlotData:
     events = timeline.events
     runs = breath_runs(timeline.breaths)
 
-    def on_curve(event: Event) -> Mark:
+    def on_curve(event: CueEvent | CountEvent) -> Mark:
         at_s = _s(event.start_samples)
-        return Mark(at_s, event.text or "", level_at(runs, at_s), event.phase or "")
+        return Mark(at_s, event.text, level_at(runs, at_s), event.phase)
 
-    breath_spoken = [e for e in events if e.kind in ("cue", "count") and e.phase in PHASES]
+    breath_spoken = [
+        e for e in events if isinstance(e, CueEvent | CountEvent) and e.phase in PHASES
+    ]
     return PlotData(
         title=timeline.title,
         duration_s=timeline.duration_s,
@@ -137,25 +147,27 @@ def plot_data(timeline: Timeline) -> PlotData:
             Span(_s(c.start_samples), _s(c.end_samples), c.title) for c in timeline.chapters
         ),
         speech=tuple(
-            Span(_s(e.start_samples), _s(e.end_samples), e.text or "")
+            Span(_s(e.start_samples), _s(e.end_samples), e.text)
             for e in events
-            if e.kind == "speech"
+            if isinstance(e, SpeechEvent)
         ),
         breath=runs,
-        cues=tuple(on_curve(e) for e in breath_spoken if e.kind == "cue"),
-        counts=tuple(on_curve(e) for e in breath_spoken if e.kind == "count"),
+        cues=tuple(on_curve(e) for e in breath_spoken if isinstance(e, CueEvent)),
+        counts=tuple(on_curve(e) for e in breath_spoken if isinstance(e, CountEvent)),
         beats=tuple(
-            Beat(_s(e.start_samples), e.phase or "", bool(e.accent))
+            Beat(_s(e.start_samples), e.phase, bool(e.accent))
             for e in events
-            if e.kind == "beat"
+            if isinstance(e, BeatEvent)
         ),
         movement_cues=tuple(
-            Mark(_s(e.start_samples), e.text or "", 0.0, e.phase or "")
+            Mark(_s(e.start_samples), e.text, 0.0, e.phase)
             for e in events
-            if e.kind == "cue" and e.phase in ("left", "right")
+            if isinstance(e, CueEvent) and e.phase in ("left", "right")
         ),
         bells=tuple(
-            Span(_s(e.start_samples), _s(e.end_samples), "bell") for e in events if e.kind == "bell"
+            Span(_s(e.start_samples), _s(e.end_samples), "bell")
+            for e in events
+            if isinstance(e, BellEvent)
         ),
     )
 

@@ -36,7 +36,20 @@ from ..format.placeholders import fill
 from ..format.validate import MAX_DURATION_S, ambience_path, clock, walk_steps
 from ..speech.voice import DEFAULT_ENGINE, DEFAULT_RATE_WPM, MAX_SPEEDUP, VoiceSettings
 from ..units import SAMPLE_RATE_HZ, samples_to_seconds, seconds_to_samples
-from .events import AmbienceBed, BreathPhase, Chapter, Event, Timeline
+from .events import (
+    AmbienceBed,
+    BeatEvent,
+    BellEvent,
+    BreathPhase,
+    Chapter,
+    CountEvent,
+    CueEvent,
+    Event,
+    SectionEvent,
+    SpeechEvent,
+    Timeline,
+    ToneEvent,
+)
 
 BEAT_S = Fraction(3, 10)
 CHIME_S = Fraction(2)
@@ -154,10 +167,10 @@ def chapters(
     script: Script, events: tuple[Event, ...], duration_samples: int
 ) -> tuple[Chapter, ...]:
     """Sections as chapters; what comes before the first one is a chapter named after the title."""
-    sections = [event for event in events if event.kind == "section"]
+    sections = [event for event in events if isinstance(event, SectionEvent)]
     if not sections:
         return (Chapter(script.title, 0, duration_samples),)
-    found: list[tuple[str, int]] = [(event.title or "", event.start_samples) for event in sections]
+    found: list[tuple[str, int]] = [(event.title, event.start_samples) for event in sections]
     if found[0][1] > seconds_to_samples(script.lead_s):
         found.insert(0, (script.title, 0))
     else:
@@ -260,7 +273,7 @@ class _Builder:
                 self.t += step.seconds
             elif isinstance(step, Section):
                 at = seconds_to_samples(self.t)
-                self.events.append(Event("section", at, at, step.path, title=step.title))
+                self.events.append(SectionEvent(at, at, step.path, title=step.title))
             elif isinstance(step, Bell):
                 self.bell(step)
             elif isinstance(step, Breathe):
@@ -284,9 +297,7 @@ class _Builder:
             return
         start = seconds_to_samples(self.t)
         self.events.append(
-            Event(
-                "speech", start, start + length, step.path, text=text, voice=settings, volume=volume
-            )
+            SpeechEvent(start, start + length, step.path, text=text, voice=settings, volume=volume)
         )
         after = step.after_s if step.after_s is not None else self.script.gap_s
         self.t += samples_to_seconds(length) + after
@@ -295,8 +306,7 @@ class _Builder:
         for strike in range(step.strikes):
             start_s = self.t + strike * step.every_s
             self.events.append(
-                Event(
-                    "bell",
+                BellEvent(
                     seconds_to_samples(start_s),
                     seconds_to_samples(start_s + step.ring_s),
                     step.path,
@@ -330,8 +340,7 @@ class _Builder:
                 if style != "none" and phase != "rest":
                     tone_s = length_s if style == "glide" else min(length_s, CHIME_S)
                     self.events.append(
-                        Event(
-                            "tone",
+                        ToneEvent(
                             seconds_to_samples(self.t),
                             seconds_to_samples(self.t + tone_s),
                             step.path,
@@ -374,14 +383,14 @@ class _Builder:
             ):
                 start_s = self.t + cycle * step.period_s + offset_s
                 self.events.append(
-                    Event(
-                        "beat",
+                    BeatEvent(
                         seconds_to_samples(start_s),
                         seconds_to_samples(start_s + BEAT_S),
                         step.path,
                         phase=side,
                         cycle=cycle + 1,
                         pan=pan,
+                        accent=None,
                     )
                 )
                 if cycle < step.guide and cue is not None:
@@ -404,8 +413,7 @@ class _Builder:
             start_s = self.t + index * step.interval_s
             left = index % 2 == 0
             self.events.append(
-                Event(
-                    "beat",
+                BeatEvent(
                     seconds_to_samples(start_s),
                     seconds_to_samples(start_s + BEAT_S),
                     step.path,
@@ -433,9 +441,9 @@ class _Builder:
                 self.fit_failure(path, kind, where, item, slot, at_phase_end)
                 continue
             voice, length = fitted
+            made = CueEvent if item.kind == "cue" else CountEvent
             self.events.append(
-                Event(
-                    item.kind,
+                made(
                     start,
                     start + length,
                     path,

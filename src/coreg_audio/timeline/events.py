@@ -7,62 +7,160 @@ the exact schedule that ``render`` and ``play`` will follow.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from ..format.model import ToneStyle
 from ..speech.voice import VoiceSettings
 from ..units import SAMPLE_RATE_HZ, samples_to_float_s
 
 EventKind = Literal["speech", "cue", "count", "tone", "beat", "bell", "section"]
-SPOKEN_KINDS: tuple[EventKind, ...] = ("speech", "cue", "count")
 
 
 @dataclass(frozen=True)
 class Event:
-    """One thing that happens; fields beyond the first four belong to some kinds only."""
+    """Something that happens, at whole samples; ``step`` is the path of the step that made it.
 
-    kind: EventKind
+    Each kind is its own class with exactly the fields it always has, so a
+    consumer that has matched a kind never checks a field for ``None``.
+    """
+
     start_samples: int
     end_samples: int
     step: str
-    text: str | None = None
-    phase: str | None = None
-    cycle: int | None = None
-    style: ToneStyle | None = None
-    pan: float | None = None
-    accent: bool | None = None
-    title: str | None = None
-    voice: VoiceSettings | None = None
-    volume: float = 1.0
-    level_db: float = 0.0
-    pitch_hz: float | None = None
 
-    @property
-    def spoken(self) -> bool:
-        return self.kind in SPOKEN_KINDS
+    kind: ClassVar[EventKind]
+    spoken: ClassVar[bool] = False
 
     @property
     def length_samples(self) -> int:
         return self.end_samples - self.start_samples
 
+    def details(self) -> dict[str, Any]:
+        """The kind's own fields as ``show --json`` lists them, in the specification's order."""
+        return {}
+
+    def describe(self) -> str:
+        """A few words for the readable schedule."""
+        return ""
+
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
+        return {
             "kind": self.kind,
             "start": samples_to_float_s(self.start_samples),
             "end": samples_to_float_s(self.end_samples),
+            **self.details(),
+            "step": self.step,
         }
-        optional = {
-            "text": self.text,
-            "title": self.title,
-            "phase": self.phase,
-            "cycle": self.cycle,
-            "style": self.style,
-            "pan": self.pan,
-            "accent": self.accent,
-        }
-        data.update({key: value for key, value in optional.items() if value is not None})
-        data["step"] = self.step
+
+
+@dataclass(frozen=True)
+class CycleEvent(Event):
+    """An event at one phase (breathe) or side (rock, walk) of a 1-based cycle of its step."""
+
+    phase: str
+    cycle: int
+
+
+@dataclass(frozen=True)
+class SpokenEvent(Event):
+    """Words, in a voice, at a volume (a gain in the mix, after loudness normalization)."""
+
+    text: str
+    voice: VoiceSettings
+    volume: float
+
+    spoken: ClassVar[bool] = True
+
+    def describe(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class SpeechEvent(SpokenEvent):
+    """A ``say``."""
+
+    kind: ClassVar[EventKind] = "speech"
+
+    def details(self) -> dict[str, Any]:
+        return {"text": self.text}
+
+
+@dataclass(frozen=True)
+class CueEvent(SpokenEvent, CycleEvent):
+    """The word that starts a phase or a side."""
+
+    kind: ClassVar[EventKind] = "cue"
+
+    def details(self) -> dict[str, Any]:
+        return {"text": self.text, "phase": self.phase, "cycle": self.cycle}
+
+
+@dataclass(frozen=True)
+class CountEvent(SpokenEvent, CycleEvent):
+    """A number counted on a whole second of a phase."""
+
+    kind: ClassVar[EventKind] = "count"
+
+    def details(self) -> dict[str, Any]:
+        return {"text": self.text, "phase": self.phase, "cycle": self.cycle}
+
+
+@dataclass(frozen=True)
+class ToneEvent(CycleEvent):
+    """A breath tone through (glide) or at the start of (chime) a phase."""
+
+    style: ToneStyle
+    level_db: float
+    pitch_hz: float
+
+    kind: ClassVar[EventKind] = "tone"
+
+    def details(self) -> dict[str, Any]:
+        return {"phase": self.phase, "cycle": self.cycle, "style": self.style}
+
+    def describe(self) -> str:
+        return f"{self.style} {self.phase}"
+
+
+@dataclass(frozen=True)
+class BeatEvent(CycleEvent):
+    """A movement beat at ``pan`` (-1 left, 1 right); ``accent`` is None where none is stronger."""
+
+    pan: float
+    accent: bool | None
+
+    kind: ClassVar[EventKind] = "beat"
+
+    def details(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"phase": self.phase, "cycle": self.cycle, "pan": self.pan}
+        if self.accent is not None:
+            data["accent"] = self.accent
         return data
+
+    def describe(self) -> str:
+        return f"{self.phase}{' (accent)' if self.accent else ''}"
+
+
+@dataclass(frozen=True)
+class BellEvent(Event):
+    """A struck bowl ringing until ``end_samples``."""
+
+    kind: ClassVar[EventKind] = "bell"
+
+    def describe(self) -> str:
+        return f"bell, rings {samples_to_float_s(self.length_samples):g} s"
+
+
+@dataclass(frozen=True)
+class SectionEvent(Event):
+    """The start of a chapter; takes no time."""
+
+    title: str
+
+    kind: ClassVar[EventKind] = "section"
+
+    def details(self) -> dict[str, Any]:
+        return {"title": self.title}
 
 
 @dataclass(frozen=True)
@@ -123,8 +221,8 @@ class Timeline:
     def duration_s(self) -> float:
         return samples_to_float_s(self.duration_samples)
 
-    def spoken_events(self) -> list[Event]:
-        return [event for event in self.events if event.spoken]
+    def spoken_events(self) -> list[SpokenEvent]:
+        return [event for event in self.events if isinstance(event, SpokenEvent)]
 
     def to_json(self) -> dict[str, Any]:
         """The document ``show --json`` prints, as practice-format.md defines it."""
@@ -148,12 +246,12 @@ class Timeline:
         lines = [f"{self.title}  ({clock_mm_ss(self.duration_samples)})"]
         section = self.chapters[0].title if self.chapters else ""
         for event in self.events:
-            if event.kind == "section":
-                section = event.title or ""
+            if isinstance(event, SectionEvent):
+                section = event.title
                 continue
             lines.append(
                 f"{clock_mm_ss(event.start_samples):>9}  {section[:24]:<24}  "
-                f"{event.kind:<7}  {_describe(event)}".rstrip()
+                f"{event.kind:<7}  {event.describe()}".rstrip()
             )
         return "\n".join(lines)
 
@@ -162,15 +260,3 @@ def clock_mm_ss(samples: int) -> str:
     """mm:ss.s (minutes grow past 59 rather than wrapping into hours)."""
     tenths = round(samples * 10 / SAMPLE_RATE_HZ)
     return f"{tenths // 600:02d}:{tenths % 600 // 10:02d}.{tenths % 10}"
-
-
-def _describe(event: Event) -> str:
-    if event.text is not None:
-        return event.text
-    if event.kind == "tone":
-        return f"{event.style} {event.phase}"
-    if event.kind == "beat":
-        return f"{event.phase}{' (accent)' if event.accent else ''}"
-    if event.kind == "bell":
-        return f"bell, rings {samples_to_float_s(event.length_samples):g} s"
-    return ""
