@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from coreg_audio.errors import ScriptError, UsageError
-from coreg_audio.format.model import Breathe, Say, Voice
+from coreg_audio.errors import OptionError, ScriptError, UsageError
+from coreg_audio.format.model import Voice
 from coreg_audio.format.overrides import Overrides
+from coreg_audio.format.rhythm import Breathe
+from coreg_audio.format.steps import Say
 from coreg_audio.timeline.compile import compile_timeline
 
 from .conftest import FakeSpeech, NoVoiceNamedNobody, script_from
@@ -63,10 +66,15 @@ def test_voice_flags_replace_every_voice() -> None:
     assert isinstance(own, Say) and isinstance(own.voice, Voice) and own.voice.rate_wpm == 150
 
 
-def test_an_unknown_voice_flag_is_a_usage_error() -> None:
-    script = Overrides(voice="nobody").apply(script_from(SCRIPT))
-    with pytest.raises(UsageError, match=r"^--voice nobody: no pyttsx3 voice 'nobody'$"):
+def test_an_unknown_voice_option_is_an_option_error_named_as_the_caller_names_it() -> None:
+    script = Overrides(voice="nobody", names={"voice": "--voice"}).apply(script_from(SCRIPT))
+    with pytest.raises(OptionError, match=r"^--voice nobody: no pyttsx3 voice 'nobody'$") as caught:
         compile_timeline(script, NoVoiceNamedNobody())
+    assert (caught.value.option, caught.value.value) == ("--voice", "nobody")
+    assert caught.value.exit_code == UsageError.exit_code
+    plain = Overrides(voice="nobody").apply(script_from(SCRIPT))
+    with pytest.raises(OptionError, match=r"^voice nobody: no pyttsx3 voice 'nobody'$"):
+        compile_timeline(plain, NoVoiceNamedNobody())
 
 
 def test_a_rate_flag_leaves_an_unknown_voice_at_its_line() -> None:
@@ -97,6 +105,9 @@ def test_ambience_by_name_path_or_none(tmp_path: Path) -> None:
     assert plain.ambience is not None and plain.ambience.level_db == -20
 
 
+FLAGS = {"pace": "--pace", "tones": "--tones", "engine": "--engine", "rate_wpm": "--rate"}
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
@@ -105,10 +116,14 @@ def test_ambience_by_name_path_or_none(tmp_path: Path) -> None:
         (Overrides(tones="bells"), "--tones must be one of glide, chime, none, not 'bells'"),
         (Overrides(engine="say"), "--engine must be one of pyttsx3, espeak, not 'say'"),
         (Overrides(rate_wpm=20), "--rate must be from 80 to 300 words a minute, not 20"),
-        (Overrides(ambience="/no/such.ogg"), "--ambience /no/such.ogg: not a built-in sound"),
+        (Overrides(ambience="/no/such.ogg"), "ambience /no/such.ogg: not a built-in sound"),
     ],
 )
-def test_bad_values_are_usage_errors(overrides: Overrides, message: str) -> None:
-    with pytest.raises(UsageError) as caught:
-        overrides.apply(script_from(SCRIPT))
+def test_bad_values_are_option_errors(overrides: Overrides, message: str) -> None:
+    named = replace(overrides, names=FLAGS)
+    with pytest.raises(OptionError) as caught:
+        named.apply(script_from(SCRIPT))
     assert str(caught.value).startswith(message)
+    with pytest.raises(OptionError) as checked:
+        named.check()
+    assert str(checked.value) == str(caught.value)

@@ -14,8 +14,10 @@ import yaml
 
 from coreg_audio.errors import ScriptError
 from coreg_audio.format import schema as schema_module
+from coreg_audio.format.definition import TOP_LEVEL_KEYS, VOICE_KEYS
 from coreg_audio.format.loader import parse_script_bytes
-from coreg_audio.format.reader import STEP_KEYS, STEP_KINDS, TOP_LEVEL_KEYS, VOICE_KEYS, read_script
+from coreg_audio.format.reader import read_script
+from coreg_audio.format.steps import STEP_KINDS
 
 from .conftest import CONFORMANCE, REPO, SHARED_CONFORMANCE
 from .test_reader import ERROR_CASES
@@ -49,14 +51,15 @@ def test_it_is_a_valid_draft_2020_12_schema() -> None:
 
 def test_it_names_exactly_the_readers_keys() -> None:
     assert tuple(SCHEMA["properties"]) == TOP_LEVEL_KEYS
-    assert tuple(SCHEMA["$defs"]["voice"]["properties"]) == VOICE_KEYS
-    for kind in STEP_KINDS:
+    assert tuple(SCHEMA["$defs"]["voice"]["properties"]) == tuple(k.name for k in VOICE_KEYS)
+    for kind, step_class in STEP_KINDS.items():
+        keys = step_class.KIND.key_names
         step = SCHEMA["$defs"][f"step-{kind}"]
-        assert set(step["properties"]) == {kind, *STEP_KEYS[kind]}
+        assert set(step["properties"]) == {kind, *keys}
         inner = next(
             option for option in step["properties"][kind]["anyOf"] if option.get("type") == "object"
         )
-        assert tuple(inner["properties"]) == STEP_KEYS[kind]
+        assert tuple(inner["properties"]) == keys
         assert step["additionalProperties"] is False and inner["additionalProperties"] is False
 
 
@@ -266,7 +269,7 @@ def ranged_fields() -> Iterator[tuple[str, dict[str, Any], Build]]:
                     option,
                     lambda v, kind=kind: {**BASE, "steps": [{kind: v}]},
                 )
-        for key in STEP_KEYS[kind]:
+        for key in STEP_KINDS[kind].KIND.key_names:
             if "maximum" not in step["properties"][key]:
                 continue
             yield (

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from coreg_audio.format.model import Say, Script, Section
-from coreg_audio.format.validate import spoken_texts, walk_steps
+from coreg_audio.format.model import Script
+from coreg_audio.format.steps import Say, Section, walk_steps
+from coreg_audio.format.validate import spoken_texts
 from coreg_audio.practice import load, timeline_of
 from coreg_audio.timeline.events import Timeline
 

@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 from coreg_audio.errors import UsageError
-from coreg_audio.format.reader import STEP_KINDS, TOP_LEVEL_KEYS
+from coreg_audio.format.definition import TOP_LEVEL_KEYS
 from coreg_audio.format.schema import SCHEMA_FILE
+from coreg_audio.format.steps import STEP_KINDS, walk_steps
 from coreg_audio.format.template import (
     TEMPLATE_FILE,
     practice_name,
@@ -20,7 +21,6 @@ from coreg_audio.format.template import (
     title_of,
     write_new,
 )
-from coreg_audio.format.validate import walk_steps
 from coreg_audio.practice import check_script, load
 
 
@@ -41,7 +41,7 @@ def test_a_new_script_validates_unchanged(tmp_path: Path) -> None:
 
 
 def test_the_template_shows_every_step_kind() -> None:
-    kinds = {type(step).__name__.lower() for step in walk_steps(load(str(TEMPLATE_FILE)).steps)}
+    kinds = {step.KIND.name for step in walk_steps(load(str(TEMPLATE_FILE)).steps)}
     assert kinds == set(STEP_KINDS)
 
 

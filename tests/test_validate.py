@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from coreg_audio.errors import ScriptError
+from coreg_audio.format.rhythm import Breathe
 from coreg_audio.format.validate import (
-    breathe_duration_s,
     clock,
     expanded_step_count,
     minimum_duration_s,
@@ -129,5 +129,5 @@ def test_durations_without_speech() -> None:
     assert minimum_duration_s(script, script.steps) == expected
     assert expanded_step_count(script.steps) == 9
     breathe = script.steps[3]
-    assert breathe_duration_s(breathe, script) == 27  # type: ignore[arg-type]
+    assert isinstance(breathe, Breathe) and breathe.duration_s(script) == 27
     assert clock(Fraction(3725)) == "1:02:05"

@@ -22,6 +22,11 @@ GUIDE = REPO / "docs" / "writing-practices.md"
 SOURCE = REPO / "src" / "coreg_audio"
 AUTHOR_MODULES = (
     "format/loader",
+    "format/nodes",
+    "format/keys",
+    "format/definition",
+    "format/steps",
+    "format/rhythm",
     "format/reader",
     "format/validate",
     "timeline/compile",
@@ -41,7 +46,7 @@ MESSAGE_CALLS = {
     "UsageError",
     "MissingComponent",
     "VoiceNotFound",
-    "_TooLarge",
+    "TooLarge",
 }
 MESSAGE_FUNCTIONS = {"_not_found"}
 """Functions that return a message for a call above to raise."""

@@ -16,15 +16,25 @@ import click
 
 from . import __version__, practice
 from .errors import CoregError, UsageError
+from .format.definition import ENGINES, TONE_CHOICES
 from .format.overrides import Overrides
 from .practice import Progress
-from .speech.voice import ENGINE_NAMES
 from .timeline.events import clock_mm_ss
 
 EXIT_INTERRUPTED = 130
 DEFAULT_SEED = 1
 DEFAULT_BITRATE_KBPS = 128
 F = TypeVar("F", bound=Callable[..., Any])
+OVERRIDE_FLAGS = {
+    "pace": "--pace",
+    "params": "--set",
+    "engine": "--engine",
+    "voice": "--voice",
+    "rate_wpm": "--rate",
+    "ambience": "--ambience",
+    "tones": "--tones",
+}
+"""Each override by its flag, so the library's messages about a value name the flag that gave it."""
 
 
 def override_options(command: F) -> F:
@@ -42,13 +52,13 @@ def override_options(command: F) -> F:
             multiple=True,
             help="Fill a {NAME} placeholder; repeatable.",
         ),
-        click.option("--engine", type=click.Choice(ENGINE_NAMES), help="Speech engine."),
+        click.option("--engine", type=click.Choice(ENGINES.choices), help="Speech engine."),
         click.option("--voice", metavar="ID", help="The engine's voice id (see 'voices')."),
         click.option("--rate", type=int, metavar="WPM", help="Speaking rate, words a minute."),
         click.option("--ambience", metavar="NAME|PATH|none", help="Replace the ambience."),
         click.option(
             "--tones",
-            type=click.Choice(("glide", "chime", "none")),
+            type=click.Choice(TONE_CHOICES.choices),
             help="Breath tone style of every breathe step.",
         ),
         click.option(
@@ -87,6 +97,7 @@ def make_overrides(
         rate_wpm=rate,
         ambience=ambience,
         tones=tones,
+        names=OVERRIDE_FLAGS,
     )
 
 
@@ -342,7 +353,7 @@ def _render_all(
 
 @cli.command("voices")
 @click.option(
-    "--engine", type=click.Choice(ENGINE_NAMES), default=ENGINE_NAMES[0], show_default=True
+    "--engine", type=click.Choice(ENGINES.choices), default=ENGINES.choices[0], show_default=True
 )
 def voices_command(engine: str) -> None:
     """The voices a speech engine offers (use an id with --voice or 'voice: {name: ID}')."""

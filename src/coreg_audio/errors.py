@@ -69,6 +69,24 @@ class UsageError(CoregError):
     exit_code = 2
 
 
+class OptionError(UsageError):
+    """A value given for one run (not written in a script) cannot be used.
+
+    ``option`` names it as the caller does (the command line: its flag, such
+    as ``--rate``); ``value``, when given, is quoted before the ``reason``.
+    """
+
+    def __init__(self, option: str, reason: str, value: str | None = None) -> None:
+        self.option = option
+        self.reason = reason
+        self.value = value
+        shown = f"{option} {value}: {reason}" if value is not None else f"{option} {reason}"
+        super().__init__(shown)
+
+    def __reduce__(self) -> tuple[type[OptionError], tuple[str, str, str | None]]:
+        return (OptionError, (self.option, self.reason, self.value))
+
+
 class MissingComponent(CoregError):
     """The machine lacks something: a speech engine, the encoder, a sound device."""
 

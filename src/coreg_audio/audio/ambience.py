@@ -31,12 +31,11 @@ import numpy as np
 
 from .. import cache
 from ..errors import MissingComponent, UsageError
+from ..format.definition import BUILT_IN_AMBIENCES
 from ..suggest import suggestion
 from ..units import CHANNELS, SAMPLE_RATE_HZ, db_to_gain, ms_to_samples, seconds_to_samples
 from .loudness import SPEECH_REFERENCE_LUFS, LoudnessMeter, clip_loudness_lufs
 from .sounds import raised_cosine
-
-BUILT_IN_AMBIENCES: tuple[str, ...] = ("ocean", "rain", "brown-noise", "pink-noise")
 
 GENERATED_LOOP_S = 60
 """Long enough that nothing recognisably repeats; 60 s of stereo float32 is 21 MB."""

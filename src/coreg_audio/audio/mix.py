@@ -20,6 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from .. import cache
+from ..format.definition import BUILT_IN_AMBIENCES
 from ..speech.voice import VoiceSettings
 from ..timeline.events import (
     AmbienceBed,
@@ -136,7 +137,7 @@ class Mixer:
                 digest.update(clips[key].encode())
         if self._bed is not None:
             digest.update(str(self._seed).encode())
-            if self._bed.sound not in ambience_sources.BUILT_IN_AMBIENCES:
+            if self._bed.sound not in BUILT_IN_AMBIENCES:
                 digest.update(hashlib.sha256(Path(self._bed.sound).read_bytes()).digest())
         return digest.hexdigest()
 
@@ -311,7 +312,7 @@ class _Envelope:
 
 
 def _open_ambience(bed: AmbienceBed, seed: int) -> ambience_sources.AmbienceSource:
-    if bed.sound in ambience_sources.BUILT_IN_AMBIENCES:
+    if bed.sound in BUILT_IN_AMBIENCES:
         return ambience_sources.built_in(bed.sound, seed)
     return ambience_sources.from_file(Path(bed.sound))
 

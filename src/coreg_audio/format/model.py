@@ -2,16 +2,23 @@
 
 Values here are already checked for type and range by the reader; times are
 exact ``Fraction`` seconds so the compiler can place events without drift.
+Nothing here has a default of its own: the format's definition
+(``definition``, ``steps``, ``rhythm``) gives every default, and each step
+kind's class (a ``Step``) says how it reads, speaks, lasts and compiles.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Literal, TypeAlias
+from typing import TYPE_CHECKING, ClassVar, Literal
 
-from ..units import round_half_up
+if TYPE_CHECKING:
+    from ..timeline.placer import Placer
+    from .keys import Kind, StepInput
 
 PhaseName = Literal["inhale", "hold", "exhale", "rest"]
 PHASES: tuple[PhaseName, ...] = ("inhale", "hold", "exhale", "rest")
@@ -21,10 +28,33 @@ TONE_STYLES: tuple[ToneStyle, ...] = ("glide", "chime", "none")
 
 @dataclass(frozen=True, order=True)
 class Loc:
-    """1-based line and column in the script file."""
+    """Where a value was written: a 1-based line and column of the script file.
+
+    Line 0 is nowhere in the file: a value given for one run (``given``) names
+    the option that gave it, as the caller spells it; ``BUILT_IN`` is a default
+    of the format itself.
+    """
 
     line: int
     column: int
+    option: str = ""
+
+    @classmethod
+    def given(cls, option: str) -> Loc:
+        """A value given for this run by ``option`` (the CLI: a flag such as ``--voice``)."""
+        return cls(0, 0, option)
+
+    @property
+    def in_file(self) -> bool:
+        return self.line > 0
+
+    @property
+    def is_given(self) -> bool:
+        return not self.in_file and bool(self.option)
+
+
+BUILT_IN = Loc(0, 0)
+"""Where the format's own defaults are written: nowhere in the file."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +94,7 @@ class Pattern:
 
 @dataclass(frozen=True)
 class Voice:
-    """A voice as written: every field may be left to an outer voice."""
+    """A voice as written: a field left ``None`` is taken from an outer voice."""
 
     loc: Loc
     engine: str | None = None
@@ -97,10 +127,10 @@ class VoiceRef:
 class Ambience:
     sound: str
     loc: Loc
-    level_db: float = -20.0
-    duck_db: float = 6.0
-    fade_s: Fraction | None = None
-    sound_loc: Loc | None = None
+    level_db: float
+    duck_db: float
+    fade_s: Fraction | None
+    sound_loc: Loc | None
 
     @property
     def is_none(self) -> bool:
@@ -111,138 +141,97 @@ class Ambience:
 class Tones:
     style: ToneStyle
     loc: Loc
-    level_db: float = -12.0
-    pitch_hz: float = 196.0
+    level_db: float
+    pitch_hz: float
 
 
 @dataclass(frozen=True)
-class Say:
-    path: str
-    loc: Loc
-    text: Text
-    after_s: Fraction | None = None
-    voice: Voice | VoiceRef | None = None
+class Patch:
+    """What the options of one run change in every step (see ``overrides``)."""
+
+    pattern: Pattern | None = None
+    tone: ToneStyle | None = None
+    voice: Voice | None = None
+
+    def voice_over(self, voice: Voice) -> Voice:
+        """``voice`` with the patch's fields; it keeps its place unless the patch renames it."""
+        if self.voice is None:
+            return voice
+        merged = self.voice.over(voice)
+        return merged if self.voice.name is not None else replace(merged, loc=voice.loc)
+
+
+Spoken = tuple[str, Voice | VoiceRef | None]
+"""A text as written (placeholders unfilled) and its voice; ``None`` is the script's voice."""
 
 
 @dataclass(frozen=True)
-class Pause:
-    path: str
-    loc: Loc
-    seconds: Fraction
+class Step(ABC):
+    """One step as written, at its dotted ``path`` ("4.2": the second inside the fourth).
 
-
-@dataclass(frozen=True)
-class Section:
-    path: str
-    loc: Loc
-    title: str
-
-
-@dataclass(frozen=True)
-class Bell:
-    path: str
-    loc: Loc
-    strikes: int = 1
-    every_s: Fraction = Fraction(5)
-    ring_s: Fraction = Fraction(5)
-
-    @property
-    def duration_s(self) -> Fraction:
-        return (self.strikes - 1) * self.every_s + self.ring_s
-
-
-@dataclass(frozen=True)
-class BreathCues:
-    """The word at the start of each phase; ``None`` is silent."""
-
-    inhale: Text | None
-    hold: Text | None
-    exhale: Text | None
-    rest: Text | None
-
-    def of(self, phase: PhaseName) -> Text | None:
-        return {"inhale": self.inhale, "hold": self.hold, "exhale": self.exhale, "rest": self.rest}[
-            phase
-        ]
-
-
-@dataclass(frozen=True)
-class Breathe:
-    """Exactly one of ``cycles`` and ``minutes`` is set.
-
-    ``minutes`` stays unresolved because the pattern it divides may still be
-    replaced by an override (``--pace``).
+    Each kind of step is a subclass in ``steps`` or ``rhythm`` that holds its
+    whole definition: ``KIND`` (its name, keys and documentation), how it reads
+    (``read``), what it speaks, how long it lasts, how it is placed on the
+    timeline and what a run's options change in it. Everything else dispatches
+    through these methods.
     """
 
     path: str
     loc: Loc
-    cycles: int | None
-    minutes: Fraction | None
-    pattern: Pattern | None
-    to: Pattern | None
-    cues: BreathCues
-    count: bool = False
-    guide: int | None = None
-    tone: ToneStyle | None = None
 
-    def first_pattern(self, default: Pattern) -> Pattern:
-        return self.pattern if self.pattern is not None else default
+    KIND: ClassVar[Kind]
 
-    def cycle_count(self, default: Pattern) -> int:
-        if self.cycles is not None:
-            return self.cycles
-        assert self.minutes is not None
-        return max(1, round_half_up(self.minutes * 60 / self.first_pattern(default).cycle_s))
+    @classmethod
+    @abstractmethod
+    def read(cls, given: StepInput) -> Step | None:
+        """The step from its keys; ``None`` (with the problem recorded) when it cannot be made."""
 
+    @abstractmethod
+    def least_s(self, script: Script) -> Fraction:
+        """How long the step lasts with every spoken text taken as instantaneous."""
 
-@dataclass(frozen=True)
-class Rock:
-    path: str
-    loc: Loc
-    period_s: Fraction
-    cycles: int
-    left: Text | None
-    right: Text | None
-    guide: int = 2
-    pan: float = 0.6
+    @abstractmethod
+    def place(self, placer: Placer) -> None:
+        """Put the step's events on the timeline from ``placer.now_s`` and move it on."""
 
     @property
-    def duration_s(self) -> Fraction:
-        return self.cycles * self.period_s
+    def inner_steps(self) -> tuple[Step, ...]:
+        """The steps written inside this one (a repeat's), once."""
+        return ()
 
+    def expanded_count(self) -> int:
+        """How many steps this one plays, repeats expanded."""
+        return 1
 
-@dataclass(frozen=True)
-class Walk:
-    path: str
-    loc: Loc
-    pace_spm: Fraction
-    steps: int
-    accent: int = 4
-    pan: float = 0.4
+    def texts(self) -> Iterator[tuple[Text, str]]:
+        """Each text written in this step that is spoken, with how messages name it."""
+        return iter(())
 
-    @property
-    def interval_s(self) -> Fraction:
-        return Fraction(60) / self.pace_spm
+    def utterances(self, script: Script) -> Iterator[Spoken]:
+        """Everything the step may speak at its voice's own rate (inner steps not included)."""
+        return iter(())
 
-    @property
-    def duration_s(self) -> Fraction:
-        return self.steps * self.interval_s
+    def voices(self) -> Iterator[Voice | VoiceRef]:
+        """The voices written in this step."""
+        return iter(())
 
+    def patched(self, patch: Patch) -> Step:
+        """The step as a run's options change it."""
+        return self
 
-@dataclass(frozen=True)
-class Repeat:
-    path: str
-    loc: Loc
-    times: int
-    steps: tuple[Step, ...]
-
-
-Step: TypeAlias = Say | Pause | Section | Bell | Breathe | Rock | Walk | Repeat
+    def breath_pattern(self, default: Pattern) -> Pattern | None:
+        """The pattern a listener first breathes in this step, if it is a breathing step."""
+        return None
 
 
 @dataclass(frozen=True)
 class Script:
-    """One practice, as the author wrote it (after overrides, if any)."""
+    """One practice, as the author wrote it (after overrides, if any).
+
+    The keys of ``definition.TOP_LEVEL`` fill the fields of the same role;
+    ``steps_loc`` and ``language_loc`` are where ``steps:`` and the language
+    are written (the top of the file when they are not).
+    """
 
     name: str
     path: Path
@@ -250,19 +239,19 @@ class Script:
     title: str
     steps: tuple[Step, ...]
     steps_loc: Loc
-    summary: str | None = None
-    author: str = "coreg-audio"
-    language: str = "en"
-    language_loc: Loc = Loc(1, 1)
-    params: dict[str, str] = field(default_factory=dict)
-    voice: Voice = Voice(loc=Loc(1, 1))
-    voices: dict[str, Voice] = field(default_factory=dict)
-    ambience: Ambience | None = None
-    tones: Tones = Tones(style="glide", loc=Loc(1, 1))
-    pattern: Pattern = Pattern(Fraction(4), Fraction(0), Fraction(6), Fraction(0), Loc(1, 1))
-    lead_s: Fraction = Fraction(1)
-    tail_s: Fraction = Fraction(3)
-    gap_s: Fraction = Fraction(1)
+    summary: str | None
+    author: str
+    language: str
+    language_loc: Loc
+    params: Mapping[str, str]
+    voice: Voice
+    voices: Mapping[str, Voice]
+    ambience: Ambience | None
+    tones: Tones
+    pattern: Pattern
+    lead_s: Fraction
+    tail_s: Fraction
+    gap_s: Fraction
 
     @property
     def folder(self) -> Path:

@@ -1,27 +1,30 @@
-"""Command-line overrides (``--pace``, ``--set``, ``--voice`` …) applied to a script."""
+"""The options of one run (a pace, params, a voice, an ambience, tones) applied to a script.
+
+Each value is checked against the format's definition, as the script's own
+values are. A bad one is an ``OptionError`` that names the option as the
+caller does (``names``; the command line passes its flags), and a value that
+reaches the script carries that name as its place (``Loc.given``), so a
+problem found later (an unknown voice) is reported against the option too.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import cast
 
-from ..errors import UsageError
-from ..speech.voice import ENGINE_NAMES
-from .model import (
-    TONE_STYLES,
-    Ambience,
-    Breathe,
-    Loc,
-    Pattern,
-    Repeat,
-    Say,
-    Script,
-    Step,
-    ToneStyle,
-    Voice,
+from ..errors import OptionError
+from .definition import (
+    BUILT_IN_AMBIENCES,
+    ENGINES,
+    NO_AMBIENCE,
+    RATES,
+    TONE_CHOICES,
+    given_ambience,
+    parse_pattern_text,
 )
-from .reader import BUILT_IN_AMBIENCES, parse_pattern_text
+from .model import Ambience, Loc, Patch, Pattern, Script, ToneStyle, Voice
 
 
 @dataclass(frozen=True)
@@ -33,23 +36,20 @@ class Overrides:
     rate_wpm: int | None = None
     ambience: str | None = None
     tones: str | None = None
+    names: Mapping[str, str] = field(default_factory=dict)
+    """How messages name each option, by field (``rate_wpm``: ``--rate``); else the field's name."""
 
     def apply(self, script: Script) -> Script:
-        """``script`` as the flags ask; flag values are checked here (a ``UsageError``)."""
-        pattern = self._pattern()
-        style = self._tone_style()
-        voice_patch = self._voice_patch()
-        steps = _patch_steps(script.steps, pattern, style, voice_patch)
-        changes: dict[str, object] = {"steps": steps}
-        if pattern is not None:
-            changes["pattern"] = pattern
-        if style is not None:
-            changes["tones"] = replace(script.tones, style=style)
-        if voice_patch is not None:
-            changes["voice"] = _patched(voice_patch, script.voice)
-            changes["voices"] = {
-                name: _patched(voice_patch, v) for name, v in script.voices.items()
-            }
+        """``script`` as the options ask; their values are checked here (an ``OptionError``)."""
+        patch = self.patch()
+        changes: dict[str, object] = {"steps": tuple(step.patched(patch) for step in script.steps)}
+        if patch.pattern is not None:
+            changes["pattern"] = patch.pattern
+        if patch.tone is not None:
+            changes["tones"] = replace(script.tones, style=patch.tone)
+        if patch.voice is not None:
+            changes["voice"] = patch.voice_over(script.voice)
+            changes["voices"] = {name: patch.voice_over(v) for name, v in script.voices.items()}
         if self.params:
             changes["params"] = {**script.params, **self.params}
         if self.ambience is not None:
@@ -57,73 +57,66 @@ class Overrides:
         return replace(script, **changes)  # type: ignore[arg-type]
 
     def check(self) -> None:
-        """Raise the UsageError ``apply`` would, before any script is read."""
-        self._pattern()
-        self._tone_style()
-        self._voice_patch()
+        """Raise the ``OptionError`` that ``apply`` would, before any script is read."""
+        self.patch()
         if self.ambience is not None:
             self._ambience(None)
+
+    def patch(self) -> Patch:
+        """What these options change in every step."""
+        return Patch(self._pattern(), self._tone_style(), self._voice_patch())
+
+    def name(self, option: str) -> str:
+        return self.names.get(option, option)
 
     def _pattern(self) -> Pattern | None:
         if self.pace is None:
             return None
         try:
-            return parse_pattern_text(self.pace, Loc(0, 0))
+            return parse_pattern_text(self.pace, Loc.given(self.name("pace")))
         except ValueError as error:
-            raise UsageError(f"--pace {self.pace}: {error}") from None
+            raise OptionError(self.name("pace"), str(error), self.pace) from None
 
     def _tone_style(self) -> ToneStyle | None:
         if self.tones is None:
             return None
-        if self.tones not in TONE_STYLES:
-            raise UsageError(f"--tones must be one of {', '.join(TONE_STYLES)}, not '{self.tones}'")
-        return self.tones
+        if not TONE_CHOICES.allows(self.tones):
+            raise OptionError(
+                self.name("tones"),
+                f"must be one of {TONE_CHOICES.choices_text}, not '{self.tones}'",
+            )
+        return cast(ToneStyle, self.tones)
 
     def _voice_patch(self) -> Voice | None:
         if self.engine is None and self.voice is None and self.rate_wpm is None:
             return None
-        if self.engine is not None and self.engine not in ENGINE_NAMES:
-            raise UsageError(
-                f"--engine must be one of {', '.join(ENGINE_NAMES)}, not '{self.engine}'"
+        if self.engine is not None and not ENGINES.allows(self.engine):
+            raise OptionError(
+                self.name("engine"), f"must be one of {ENGINES.choices_text}, not '{self.engine}'"
             )
-        if self.rate_wpm is not None and not 80 <= self.rate_wpm <= 300:
-            raise UsageError(f"--rate must be from 80 to 300 words a minute, not {self.rate_wpm}")
-        return Voice(loc=Loc(0, 0), engine=self.engine, name=self.voice, rate_wpm=self.rate_wpm)
+        if self.rate_wpm is not None and not RATES.allows(self.rate_wpm):
+            raise OptionError(
+                self.name("rate_wpm"),
+                f"must be {RATES.range_text} words a minute, not {self.rate_wpm}",
+            )
+        return Voice(
+            Loc.given(self.name("voice")),
+            engine=self.engine,
+            name=self.voice,
+            rate_wpm=self.rate_wpm,
+        )
 
     def _ambience(self, current: Ambience | None) -> Ambience:
-        sound = self.ambience or "none"
-        if sound not in (*BUILT_IN_AMBIENCES, "none"):
+        sound = self.ambience or NO_AMBIENCE
+        if sound not in (*BUILT_IN_AMBIENCES, NO_AMBIENCE):
             path = Path(sound).expanduser().resolve()
             if not path.is_file():
-                raise UsageError(
-                    f"--ambience {sound}: not a built-in sound "
-                    f"({', '.join(BUILT_IN_AMBIENCES)}) and no such file"
+                raise OptionError(
+                    self.name("ambience"),
+                    f"not a built-in sound ({', '.join(BUILT_IN_AMBIENCES)}) and no such file",
+                    sound,
                 )
             sound = str(path)
         if current is None:
-            return Ambience(sound=sound, loc=Loc(0, 0))
+            return given_ambience(sound, Loc.given(self.name("ambience")))
         return replace(current, sound=sound)
-
-
-def _patched(patch: Voice, voice: Voice) -> Voice:
-    """``voice`` with the flags' fields; it keeps its place unless ``--voice`` renamed it."""
-    merged = patch.over(voice)
-    return merged if patch.name is not None else replace(merged, loc=voice.loc)
-
-
-def _patch_steps(
-    steps: tuple[Step, ...], pattern: Pattern | None, style: ToneStyle | None, voice: Voice | None
-) -> tuple[Step, ...]:
-    patched: list[Step] = []
-    for step in steps:
-        if isinstance(step, Breathe):
-            if pattern is not None:
-                step = replace(step, pattern=pattern)
-            if style is not None:
-                step = replace(step, tone=style)
-        elif isinstance(step, Say) and voice is not None and isinstance(step.voice, Voice):
-            step = replace(step, voice=_patched(voice, step.voice))
-        elif isinstance(step, Repeat):
-            step = replace(step, steps=_patch_steps(step.steps, pattern, style, voice))
-        patched.append(step)
-    return tuple(patched)

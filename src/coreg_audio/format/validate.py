@@ -8,27 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from fractions import Fraction
-from pathlib import Path
 
 from ..errors import Problem, ScriptError
 from ..suggest import suggestion
-from .model import (
-    PHASES,
-    Bell,
-    Breathe,
-    Loc,
-    Pause,
-    Repeat,
-    Rock,
-    Say,
-    Script,
-    Step,
-    Text,
-    VoiceRef,
-    Walk,
-)
+from .definition import BUILT_IN_AMBIENCES, ambience_path
+from .model import Loc, Script, Step, Text, VoiceRef
 from .placeholders import fill, placeholder_problems
-from .reader import BUILT_IN_AMBIENCES
+from .steps import walk_steps
 
 MAX_DURATION_S = 4 * 3600
 MAX_EXPANDED_STEPS = 200_000
@@ -64,14 +50,13 @@ def check(script: Script, doubtful: frozenset[str] = frozenset()) -> Iterator[Pr
                     f"{what} has nothing to speak once its placeholders are filled ('{spoken}')",
                 )
     for step in () if "voices" in doubtful else walk_steps(script.steps):
-        if isinstance(step, Say) and isinstance(step.voice, VoiceRef):
-            name = step.voice.name
-            if name not in script.voices:
+        for voice in step.voices():
+            if isinstance(voice, VoiceRef) and voice.name not in script.voices:
                 known = ", ".join(sorted(script.voices)) or "none are defined under 'voices:'"
                 yield at(
-                    step.voice.loc,
-                    f"step {step.path} uses voice '{name}', which is not "
-                    f"defined{suggestion(name, list(script.voices))} (voices: {known})",
+                    voice.loc,
+                    f"step {step.path} uses voice '{voice.name}', which is not "
+                    f"defined{suggestion(voice.name, script.voices)} (voices: {known})",
                 )
     if "ambience" not in doubtful:
         yield from _check_ambience(script)
@@ -107,69 +92,19 @@ def _check_ambience(script: Script) -> Iterator[Problem]:
         yield Problem(script.display_path, loc.line, loc.column, message)
 
 
-def ambience_path(script: Script) -> Path | None:
-    """The file an ambience names, relative to the script's folder; None for built-ins."""
-    ambience = script.ambience
-    if ambience is None or ambience.is_none or ambience.sound in BUILT_IN_AMBIENCES:
-        return None
-    return (script.folder / Path(ambience.sound).expanduser()).resolve()
-
-
 def spoken_texts(steps: tuple[Step, ...]) -> Iterator[tuple[Text, str]]:
     """Every text that will be spoken, once per place it is written (repeats not expanded)."""
     for step in walk_steps(steps):
-        if isinstance(step, Say):
-            yield step.text, f"the text of step {step.path}"
-        elif isinstance(step, Breathe):
-            for phase in PHASES:
-                cue = step.cues.of(phase)
-                if cue is not None and cue.loc.line:
-                    yield cue, f"the {phase} cue of step {step.path}"
-        elif isinstance(step, Rock):
-            for side, cue in (("left", step.left), ("right", step.right)):
-                if cue is not None and cue.loc.line:
-                    yield cue, f"the {side} cue of step {step.path}"
-
-
-def walk_steps(steps: tuple[Step, ...]) -> Iterator[Step]:
-    """Each step as written, depth first (a repeat's steps once, not ``times`` times)."""
-    for step in steps:
-        yield step
-        if isinstance(step, Repeat):
-            yield from walk_steps(step.steps)
+        yield from step.texts()
 
 
 def expanded_step_count(steps: tuple[Step, ...]) -> int:
-    return sum(
-        step.times * expanded_step_count(step.steps) if isinstance(step, Repeat) else 1
-        for step in steps
-    )
+    return sum(step.expanded_count() for step in steps)
 
 
 def minimum_duration_s(script: Script, steps: tuple[Step, ...]) -> Fraction:
     """The steps' length with every spoken text taken as instantaneous: a lower bound."""
-    total = Fraction(0)
-    for step in steps:
-        if isinstance(step, Say):
-            total += step.after_s if step.after_s is not None else script.gap_s
-        elif isinstance(step, Pause):
-            total += step.seconds
-        elif isinstance(step, Bell | Rock | Walk):
-            total += step.duration_s
-        elif isinstance(step, Breathe):
-            total += breathe_duration_s(step, script)
-        elif isinstance(step, Repeat):
-            total += step.times * minimum_duration_s(script, step.steps)
-    return total
-
-
-def breathe_duration_s(step: Breathe, script: Script) -> Fraction:
-    """Exact: with a linear ramp the cycles average the first and last pattern."""
-    first = step.first_pattern(script.pattern)
-    cycles = step.cycle_count(script.pattern)
-    if step.to is None or cycles == 1:
-        return cycles * first.cycle_s
-    return cycles * (first.cycle_s + step.to.cycle_s) / 2
+    return sum((step.least_s(script) for step in steps), Fraction(0))
 
 
 def clock(seconds: Fraction | float) -> str:

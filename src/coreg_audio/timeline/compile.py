@@ -10,36 +10,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Literal, Protocol
+from typing import Protocol
 
-from ..errors import CoregError, Problem, ScriptError, UsageError, VoiceNotFound
-from ..format.model import (
-    PHASES,
-    Bell,
-    Breathe,
-    Loc,
-    Pattern,
-    Pause,
-    PhaseName,
-    Repeat,
-    Rock,
-    Say,
-    Script,
-    Section,
-    Step,
-    Text,
-    Voice,
-    VoiceRef,
-    Walk,
-)
+from ..errors import CoregError, OptionError, Problem, ScriptError, VoiceNotFound
+from ..format.definition import ENGINE, RATE, VOLUME, ambience_path
+from ..format.model import Loc, Script, Step, Text, Voice, VoiceRef
 from ..format.placeholders import fill
-from ..format.validate import MAX_DURATION_S, ambience_path, clock, walk_steps
-from ..speech.voice import DEFAULT_ENGINE, DEFAULT_RATE_WPM, MAX_SPEEDUP, VoiceSettings
-from ..units import SAMPLE_RATE_HZ, samples_to_seconds, seconds_to_samples
+from ..format.steps import walk_steps
+from ..format.validate import MAX_DURATION_S, clock
+from ..speech.voice import MAX_SPEEDUP, VoiceSettings
+from ..units import SAMPLE_RATE_HZ, seconds_to_samples
 from .events import (
     AmbienceBed,
-    BeatEvent,
-    BellEvent,
     BreathPhase,
     Chapter,
     CountEvent,
@@ -48,11 +30,8 @@ from .events import (
     SectionEvent,
     SpeechEvent,
     Timeline,
-    ToneEvent,
 )
-
-BEAT_S = Fraction(3, 10)
-CHIME_S = Fraction(2)
+from .placer import Pending
 
 
 class SpeechLengths(Protocol):
@@ -64,8 +43,8 @@ class SpeechLengths(Protocol):
 def compile_timeline(script: Script, speech: SpeechLengths) -> Timeline:
     """The timeline of a valid script; raises ``ScriptError`` when spoken items do not fit."""
     builder = _Builder(script, speech)
-    builder.steps(script.steps)
-    end_s = builder.t + script.tail_s
+    builder.play(script.steps)
+    end_s = builder.now_s + script.tail_s
     if end_s > MAX_DURATION_S:
         builder.problem(
             script.steps_loc,
@@ -97,25 +76,26 @@ def voice_settings(script: Script, chosen: Voice | VoiceRef | None) -> tuple[Voi
     elif isinstance(chosen, Voice):
         voice = chosen.over(script.voice)
     settings = VoiceSettings(
-        engine=voice.engine or DEFAULT_ENGINE,
+        engine=voice.engine or ENGINE.fallback,
         name=voice.name,
         language=script.language,
-        rate_wpm=voice.rate_wpm or DEFAULT_RATE_WPM,
+        rate_wpm=voice.rate_wpm or RATE.fallback,
         pitch=voice.pitch,
     )
-    return settings, voice.volume if voice.volume is not None else 1.0
+    return settings, voice.volume if voice.volume is not None else VOLUME.fallback
 
 
 def voice_name_locs(script: Script) -> dict[str, Loc]:
-    """Where each voice name is first written: the script's voice, then ``voices``, then says.
+    """Where each voice name is first written: the script's voice, then ``voices``, then steps.
 
-    Line 0 means the command line (``--voice``).
+    A name given for the run (``Loc.given``) is where its option says.
     """
     written = [script.voice, *script.voices.values()]
     written += [
-        step.voice
+        voice
         for step in walk_steps(script.steps)
-        if isinstance(step, Say) and isinstance(step.voice, Voice)
+        for voice in step.voices()
+        if isinstance(voice, Voice)
     ]
     locs: dict[str, Loc] = {}
     for voice in written:
@@ -127,40 +107,11 @@ def voice_name_locs(script: Script) -> dict[str, Loc]:
 def spoken_requests(script: Script) -> set[tuple[str, VoiceSettings]]:
     """Every (text, voice) the script speaks at its own rate, for synthesizing in one batch."""
     requests: set[tuple[str, VoiceSettings]] = set()
-    cue_voice, _ = voice_settings(script, None)
     for step in walk_steps(script.steps):
-        if isinstance(step, Say):
-            settings, _ = voice_settings(script, step.voice)
-            requests.add((fill(step.text.source, script.params), settings))
-        elif isinstance(step, Breathe):
-            first = step.first_pattern(script.pattern)
-            last = step.to or first
-            for phase in PHASES:
-                cue = step.cues.of(phase)
-                if cue is None or step.guide == 0:
-                    continue
-                requests.add((fill(cue.source, script.params), cue_voice))
-                if step.count:
-                    longest = max(first.phase_s(phase), last.phase_s(phase))
-                    requests.update((str(k), cue_voice) for k in range(2, math.floor(longest) + 1))
-        elif isinstance(step, Rock) and step.guide > 0:
-            for cue in (step.left, step.right):
-                if cue is not None:
-                    requests.add((fill(cue.source, script.params), cue_voice))
+        for source, voice in step.utterances(script):
+            settings, _ = voice_settings(script, voice)
+            requests.add((fill(source, script.params), settings))
     return requests
-
-
-def phase_lengths_s(
-    first: Pattern, last: Pattern, cycle: int, cycles: int
-) -> dict[PhaseName, Fraction]:
-    """Each phase of 0-based ``cycle``: moving linearly from ``first`` to ``last``."""
-    if cycles == 1:
-        return {phase: first.phase_s(phase) for phase in PHASES}
-    return {
-        phase: first.phase_s(phase)
-        + (last.phase_s(phase) - first.phase_s(phase)) * cycle / (cycles - 1)
-        for phase in PHASES
-    }
 
 
 def chapters(
@@ -199,19 +150,6 @@ def ambience_bed(script: Script) -> AmbienceBed | None:
     )
 
 
-@dataclass(frozen=True)
-class _Spoken:
-    """A cue or count waiting for its slot to be known."""
-
-    kind: Literal["cue", "count"]
-    text: str
-    start_s: Fraction
-    phase_end_s: Fraction
-    phase: str
-    cycle: int
-    source: Text | None
-
-
 @dataclass
 class _Unspeakable(Exception):
     """A clip could not be made; the problem is already recorded."""
@@ -226,9 +164,11 @@ class _FitFailure:
 
 @dataclass
 class _Builder:
+    """The timeline being built; each step kind places itself through it (``Placer``)."""
+
     script: Script
     speech: SpeechLengths
-    t: Fraction = field(init=False)
+    now_s: Fraction = field(init=False)
     events: list[Event] = field(default_factory=list)
     breaths: list[BreathPhase] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -238,7 +178,7 @@ class _Builder:
     _failures: dict[tuple[str, str, str, str], _FitFailure] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.t = self.script.lead_s
+        self.now_s = self.script.lead_s
         self.cue_voice, self.cue_volume = voice_settings(self.script, None)
         self.voice_name_locs = voice_name_locs(self.script)
 
@@ -256,8 +196,8 @@ class _Builder:
             return self.speech.length_samples(text, voice)
         except VoiceNotFound as error:
             named = self.voice_name_locs.get(voice.name, loc) if voice.name else None
-            if named is not None and not named.line:
-                raise UsageError(f"--voice {voice.name}: {error}") from None
+            if named is not None and named.is_given:
+                raise OptionError(named.option, str(error), voice.name) from None
             self.problem(named or self.script.language_loc, str(error))
         except CoregError as error:
             if error.exit_code != 1:
@@ -265,174 +205,41 @@ class _Builder:
             self.problem(loc, str(error))
         raise _Unspeakable
 
-    def steps(self, steps: tuple[Step, ...]) -> None:
+    def add(self, event: Event) -> None:
+        self.events.append(event)
+
+    def breath(self, phase: BreathPhase) -> None:
+        self.breaths.append(phase)
+
+    def play(self, steps: tuple[Step, ...]) -> None:
         for step in steps:
-            if isinstance(step, Say):
-                self.say(step)
-            elif isinstance(step, Pause):
-                self.t += step.seconds
-            elif isinstance(step, Section):
-                at = seconds_to_samples(self.t)
-                self.events.append(SectionEvent(at, at, step.path, title=step.title))
-            elif isinstance(step, Bell):
-                self.bell(step)
-            elif isinstance(step, Breathe):
-                self.breathe(step)
-            elif isinstance(step, Rock):
-                self.rock(step)
-            elif isinstance(step, Walk):
-                self.walk(step)
-            elif isinstance(step, Repeat):
-                for _ in range(step.times):
-                    self.steps(step.steps)
+            step.place(self)
             if self.problems and len(self.problems) > 200:
                 return
 
-    def say(self, step: Say) -> None:
-        settings, volume = voice_settings(self.script, step.voice)
-        text = fill(step.text.source, self.script.params)
+    def speak(self, path: str, text: Text, voice: Voice | VoiceRef | None) -> int | None:
+        settings, volume = voice_settings(self.script, voice)
+        words = fill(text.source, self.script.params)
         try:
-            length = self.length(text, settings, step.text.loc)
+            length = self.length(words, settings, text.loc)
         except _Unspeakable:
-            return
-        start = seconds_to_samples(self.t)
-        self.events.append(
-            SpeechEvent(start, start + length, step.path, text=text, voice=settings, volume=volume)
+            return None
+        start = seconds_to_samples(self.now_s)
+        self.add(
+            SpeechEvent(start, start + length, path, text=words, voice=settings, volume=volume)
         )
-        after = step.after_s if step.after_s is not None else self.script.gap_s
-        self.t += samples_to_seconds(length) + after
+        return length
 
-    def bell(self, step: Bell) -> None:
-        for strike in range(step.strikes):
-            start_s = self.t + strike * step.every_s
-            self.events.append(
-                BellEvent(
-                    seconds_to_samples(start_s),
-                    seconds_to_samples(start_s + step.ring_s),
-                    step.path,
-                )
-            )
-        self.t += step.duration_s
-
-    def breathe(self, step: Breathe) -> None:
-        script = self.script
-        first = step.first_pattern(script.pattern)
-        last = step.to or first
-        cycles = step.cycle_count(script.pattern)
-        guide = cycles if step.guide is None else step.guide
-        style = step.tone or script.tones.style
-        spoken: list[_Spoken] = []
-        for cycle in range(cycles):
-            lengths = phase_lengths_s(first, last, cycle, cycles)
-            for phase in PHASES:
-                length_s = lengths[phase]
-                if length_s == 0:
-                    continue
-                self.breaths.append(
-                    BreathPhase(
-                        phase,
-                        seconds_to_samples(self.t),
-                        seconds_to_samples(self.t + length_s),
-                        step.path,
-                        cycle + 1,
-                    )
-                )
-                if style != "none" and phase != "rest":
-                    tone_s = length_s if style == "glide" else min(length_s, CHIME_S)
-                    self.events.append(
-                        ToneEvent(
-                            seconds_to_samples(self.t),
-                            seconds_to_samples(self.t + tone_s),
-                            step.path,
-                            phase=phase,
-                            cycle=cycle + 1,
-                            style=style,
-                            level_db=script.tones.level_db,
-                            pitch_hz=script.tones.pitch_hz,
-                        )
-                    )
-                cue = step.cues.of(phase)
-                if cycle < guide and cue is not None:
-                    end_s = self.t + length_s
-                    spoken.append(
-                        _Spoken(
-                            "cue",
-                            fill(cue.source, script.params),
-                            self.t,
-                            end_s,
-                            phase,
-                            cycle + 1,
-                            cue,
-                        )
-                    )
-                    if step.count:
-                        spoken.extend(
-                            _Spoken("count", str(k), self.t + k - 1, end_s, phase, cycle + 1, None)
-                            for k in range(2, math.floor(length_s) + 1)
-                        )
-                self.t += length_s
-        self.place_spoken(step.path, "breathe", step.loc, spoken)
-
-    def rock(self, step: Rock) -> None:
-        half_s = step.period_s / 2
-        spoken: list[_Spoken] = []
-        for cycle in range(step.cycles):
-            for side, pan, offset_s, cue in (
-                ("left", -step.pan, Fraction(0), step.left),
-                ("right", step.pan, half_s, step.right),
-            ):
-                start_s = self.t + cycle * step.period_s + offset_s
-                self.events.append(
-                    BeatEvent(
-                        seconds_to_samples(start_s),
-                        seconds_to_samples(start_s + BEAT_S),
-                        step.path,
-                        phase=side,
-                        cycle=cycle + 1,
-                        pan=pan,
-                        accent=None,
-                    )
-                )
-                if cycle < step.guide and cue is not None:
-                    spoken.append(
-                        _Spoken(
-                            "cue",
-                            fill(cue.source, self.script.params),
-                            start_s,
-                            start_s + half_s,
-                            side,
-                            cycle + 1,
-                            cue,
-                        )
-                    )
-        self.t += step.duration_s
-        self.place_spoken(step.path, "rock", step.loc, spoken)
-
-    def walk(self, step: Walk) -> None:
-        for index in range(step.steps):
-            start_s = self.t + index * step.interval_s
-            left = index % 2 == 0
-            self.events.append(
-                BeatEvent(
-                    seconds_to_samples(start_s),
-                    seconds_to_samples(start_s + BEAT_S),
-                    step.path,
-                    phase="left" if left else "right",
-                    cycle=index + 1,
-                    pan=-step.pan if left else step.pan,
-                    accent=index % step.accent == 0,
-                )
-            )
-        self.t += step.duration_s
-
-    def place_spoken(self, path: str, kind: str, loc: Loc, spoken: list[_Spoken]) -> None:
+    def cues(self, path: str, kind: str, loc: Loc, pending: list[Pending]) -> None:
         """Give each cue and count a clip that ends before the next one (or its phase) begins."""
-        for index, item in enumerate(spoken):
-            slot_end_s = spoken[index + 1].start_s if index + 1 < len(spoken) else item.phase_end_s
+        for index, item in enumerate(pending):
+            last = index + 1 == len(pending)
+            slot_end_s = item.phase_end_s if last else pending[index + 1].start_s
             at_phase_end = slot_end_s == item.phase_end_s
             start = seconds_to_samples(item.start_s)
             slot = seconds_to_samples(slot_end_s) - start
-            where = item.source.loc if item.source is not None and item.source.loc.line else loc
+            written = item.source is not None and item.source.loc.in_file
+            where = item.source.loc if item.source is not None and written else loc
             try:
                 fitted = self.fit(item.text, slot, where)
             except _Unspeakable:
@@ -477,7 +284,7 @@ class _Builder:
         return result
 
     def fit_failure(
-        self, path: str, kind: str, loc: Loc, item: _Spoken, slot: int, at_phase_end: bool
+        self, path: str, kind: str, loc: Loc, item: Pending, slot: int, at_phase_end: bool
     ) -> None:
         key = (path, item.phase, item.kind, item.text)
         if key in self._failures:
