@@ -21,7 +21,7 @@ from coreg_audio.audio import ambience
 from coreg_audio.audio.ambience import LoopedAmbience, built_in, from_file
 from coreg_audio.audio.loudness import SPEECH_REFERENCE_LUFS, LoudnessMeter, clip_loudness_lufs
 from coreg_audio.errors import MissingComponent, UsageError
-from coreg_audio.format.definition import BUILT_IN_AMBIENCES
+from coreg_audio.format.sounds import BUILT_IN_AMBIENCES
 from coreg_audio.units import SAMPLE_RATE_HZ, ms_to_samples, seconds_to_samples
 
 SR = SAMPLE_RATE_HZ

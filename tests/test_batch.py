@@ -440,7 +440,7 @@ def test_invalid_scripts_are_reported_and_the_rest_still_render(tmp_path: Path) 
 
 def test_a_bad_flag_or_folder_stops_before_any_work(tmp_path: Path) -> None:
     library = write_library(tmp_path / "library")
-    with pytest.raises(UsageError, match="^pace fast: not a pattern"):
+    with pytest.raises(UsageError, match=r"^pace fast: not a pattern"):
         run_all(tmp_path / "tracks", library, overrides=Overrides(pace="fast"))
     (tmp_path / "file").write_text("x")
     with pytest.raises(UsageError, match="is a file"):

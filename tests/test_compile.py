@@ -9,8 +9,8 @@ from typing import TypeVar
 import pytest
 
 from coreg_audio.errors import ScriptError, VoiceNotFound
+from coreg_audio.format.breathe import phase_lengths_s
 from coreg_audio.format.model import Loc, Pattern
-from coreg_audio.format.rhythm import phase_lengths_s
 from coreg_audio.speech.voice import VoiceSettings
 from coreg_audio.timeline.compile import compile_timeline, spoken_requests
 from coreg_audio.timeline.events import (

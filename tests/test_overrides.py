@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from coreg_audio.errors import OptionError, ScriptError, UsageError
+from coreg_audio.format.breathe import Breathe
 from coreg_audio.format.model import Voice
 from coreg_audio.format.overrides import Overrides
-from coreg_audio.format.rhythm import Breathe
 from coreg_audio.format.steps import Say
 from coreg_audio.timeline.compile import compile_timeline
 

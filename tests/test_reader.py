@@ -11,11 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coreg_audio.errors import CoregError, ScriptError
-from coreg_audio.format.definition import parse_pattern_text
+from coreg_audio.format.breathe import Breathe
 from coreg_audio.format.loader import parse_script_bytes
 from coreg_audio.format.model import Pattern, Text, Voice, VoiceRef
+from coreg_audio.format.movement import Rock, Walk
+from coreg_audio.format.patterns import parse_pattern_text
 from coreg_audio.format.reader import read_script
-from coreg_audio.format.rhythm import Breathe, Rock, Walk
 from coreg_audio.format.steps import Bell, Pause, Repeat, Say, Section
 from coreg_audio.practice import checked_script
 

@@ -14,10 +14,11 @@ import yaml
 
 from coreg_audio.errors import ScriptError
 from coreg_audio.format import schema as schema_module
-from coreg_audio.format.definition import TOP_LEVEL_KEYS, VOICE_KEYS
 from coreg_audio.format.loader import parse_script_bytes
 from coreg_audio.format.reader import read_script
 from coreg_audio.format.steps import STEP_KINDS
+from coreg_audio.format.toplevel import TOP_LEVEL_KEYS
+from coreg_audio.format.voices import VOICE_KEYS
 
 from .conftest import CONFORMANCE, REPO, SHARED_CONFORMANCE
 from .test_reader import ERROR_CASES

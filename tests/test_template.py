@@ -11,7 +11,6 @@ import pytest
 import yaml
 
 from coreg_audio.errors import UsageError
-from coreg_audio.format.definition import TOP_LEVEL_KEYS
 from coreg_audio.format.schema import SCHEMA_FILE
 from coreg_audio.format.steps import STEP_KINDS, walk_steps
 from coreg_audio.format.template import (
@@ -21,6 +20,7 @@ from coreg_audio.format.template import (
     title_of,
     write_new,
 )
+from coreg_audio.format.toplevel import TOP_LEVEL_KEYS
 from coreg_audio.practice import check_script, load
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from coreg_audio.errors import ScriptError
-from coreg_audio.format.rhythm import Breathe
+from coreg_audio.format.breathe import Breathe
 from coreg_audio.format.validate import (
     clock,
     expanded_step_count,

@@ -16,8 +16,9 @@ import click
 
 from . import __version__, practice
 from .errors import CoregError, UsageError
-from .format.definition import ENGINES, TONE_CHOICES
 from .format.overrides import Overrides
+from .format.sounds import TONE_CHOICES
+from .format.voices import ENGINES
 from .practice import Progress
 from .timeline.events import clock_mm_ss
 

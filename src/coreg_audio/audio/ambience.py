@@ -31,7 +31,7 @@ import numpy as np
 
 from .. import cache
 from ..errors import MissingComponent, UsageError
-from ..format.definition import BUILT_IN_AMBIENCES
+from ..format.sounds import BUILT_IN_AMBIENCES
 from ..suggest import suggestion
 from ..units import CHANNELS, SAMPLE_RATE_HZ, db_to_gain, ms_to_samples, seconds_to_samples
 from .loudness import SPEECH_REFERENCE_LUFS, LoudnessMeter, clip_loudness_lufs

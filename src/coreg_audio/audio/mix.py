@@ -20,7 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from .. import cache
-from ..format.definition import BUILT_IN_AMBIENCES
+from ..format.sounds import BUILT_IN_AMBIENCES
 from ..speech.voice import VoiceSettings
 from ..timeline.events import (
     AmbienceBed,

@@ -2,9 +2,10 @@
 
 Values here are already checked for type and range by the reader; times are
 exact ``Fraction`` seconds so the compiler can place events without drift.
-Nothing here has a default of its own: the format's definition
-(``definition``, ``steps``, ``rhythm``) gives every default, and each step
-kind's class (a ``Step``) says how it reads, speaks, lasts and compiles.
+Nothing here has a default of its own: the format's definition (``toplevel``,
+``patterns``, ``voices``, ``sounds`` and the step kinds) gives every default,
+and each step kind's class (a ``Step``) says how it reads, speaks, lasts and
+is placed on the timeline.
 """
 
 from __future__ import annotations
@@ -169,7 +170,7 @@ Spoken = tuple[str, Voice | VoiceRef | None]
 class Step(ABC):
     """One step as written, at its dotted ``path`` ("4.2": the second inside the fourth).
 
-    Each kind of step is a subclass in ``steps`` or ``rhythm`` that holds its
+    Each kind of step is a subclass (``steps``, ``breathe``, ``movement``) that holds its
     whole definition: ``KIND`` (its name, keys and documentation), how it reads
     (``read``), what it speaks, how long it lasts, how it is placed on the
     timeline and what a run's options change in it. Everything else dispatches
@@ -228,7 +229,7 @@ class Step(ABC):
 class Script:
     """One practice, as the author wrote it (after overrides, if any).
 
-    The keys of ``definition.TOP_LEVEL`` fill the fields of the same role;
+    The keys of ``toplevel.TOP_LEVEL`` fill the fields they name;
     ``steps_loc`` and ``language_loc`` are where ``steps:`` and the language
     are written (the top of the file when they are not).
     """

@@ -15,16 +15,10 @@ from pathlib import Path
 from typing import cast
 
 from ..errors import OptionError
-from .definition import (
-    BUILT_IN_AMBIENCES,
-    ENGINES,
-    NO_AMBIENCE,
-    RATES,
-    TONE_CHOICES,
-    given_ambience,
-    parse_pattern_text,
-)
 from .model import Ambience, Loc, Patch, Pattern, Script, ToneStyle, Voice
+from .patterns import parse_pattern_text
+from .sounds import BUILT_IN_AMBIENCES, NO_AMBIENCE, TONE_CHOICES, given_ambience
+from .voices import ENGINES, RATES
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Turn a script's YAML nodes into the model by walking the format's definition.
 
-The top-level keys come from ``definition.TOP_LEVEL`` and each step's keys
+The top-level keys come from ``toplevel.TOP_LEVEL`` and each step's keys
 from its kind (``steps.STEP_KINDS``); each value is checked for type and range
 where it is read, so a problem points at the key or value the author has to
 change. Reading goes on after a problem so that one run reports them all.
@@ -15,12 +15,12 @@ import yaml
 
 from ..errors import Problem, ScriptError
 from ..suggest import suggestion
-from .definition import REQUIRED, TOP_LEVEL, TOP_LEVEL_KEYS
 from .keys import Key, Kind, StepInput
 from .loader import Document
 from .model import Script, Step
 from .nodes import NULL_TAG, Entry, NodeReader, TooLarge, describe, loc_of
 from .steps import STEP_KINDS
+from .toplevel import REQUIRED, TOP_LEVEL, TOP_LEVEL_KEYS
 
 
 @dataclass(frozen=True)

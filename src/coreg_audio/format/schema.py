@@ -2,8 +2,8 @@
 
 Editors that speak JSON Schema (through ``# yaml-language-server: $schema=...``)
 complete keys and flag mistakes while an author types. Every key, range,
-default and doc here comes from the definition (``definition`` for the top
-level, the kinds of ``steps.STEP_KINDS`` for the steps), so the schema cannot
+default and doc here comes from the definition (``toplevel`` and the parts
+it uses, the kinds of ``steps.STEP_KINDS`` for the steps), so the schema cannot
 drift from the reader; ``tests/test_schema.py`` checks the two against each
 other value by value. ``schema.json`` beside this file is this module's
 output, shipped for editors:
@@ -19,9 +19,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .definition import REQUIRED, TOP_LEVEL, pattern_schema, voice_schema
-from .keys import Has, Kind, Needs, NotBoth, OneOf, Rule, Schema, ref
+from .keys import Has, Kind, Needs, NotBoth, OneOf, Rule
+from .patterns import pattern_schema
 from .steps import STEP_KINDS
+from .toplevel import REQUIRED, TOP_LEVEL
+from .values import Schema, ref
+from .voices import voice_schema
 
 SCHEMA_FILE = Path(__file__).with_name("schema.json")
 DRAFT = "https://json-schema.org/draft/2020-12/schema"

@@ -4,7 +4,7 @@ Each kind is one class holding its whole definition: ``KIND`` (its word,
 keys, shorthand and rules, which the reader and the schema follow), how it
 reads itself (``read``), what it speaks, how long it lasts, how it places its
 events (``place``) and what a run's options change in it (``patched``). The
-kinds with a rhythm under them (breathe, rock, walk) are in ``rhythm``;
+kinds with a rhythm under them are in ``breathe`` and ``movement``;
 ``STEP_KINDS`` lists them all, in the order messages and the schema name them.
 """
 
@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 from ..timeline.events import BellEvent, SectionEvent
 from ..units import samples_to_seconds, seconds_to_samples
-from .definition import StepList, VoiceChoice
-from .keys import Has, Key, Kind, Needs, Plain, StepInput, Words, seconds, whole
+from .breathe import Breathe
+from .keys import Has, Key, Kind, Needs, StepInput
 from .model import Patch, Script, Spoken, Step, Text, Voice, VoiceRef
-from .rhythm import RHYTHM
+from .movement import MOVEMENT
+from .values import Plain, StepList, Words, seconds, whole
+from .voices import VoiceChoice
 
 if TYPE_CHECKING:
     from ..timeline.placer import Placer
@@ -260,7 +262,7 @@ class Repeat(Step):
         return replace(self, steps=tuple(step.patched(patch) for step in self.steps))
 
 
-_KINDS: tuple[type[Step], ...] = (Say, Pause, Section, Bell, *RHYTHM, Repeat)
+_KINDS: tuple[type[Step], ...] = (Say, Pause, Section, Bell, Breathe, *MOVEMENT, Repeat)
 STEP_KINDS: dict[str, type[Step]] = {kind.KIND.name: kind for kind in _KINDS}
 """Every step kind by its word, in the order messages and the schema list them."""
 

@@ -11,9 +11,9 @@ from fractions import Fraction
 
 from ..errors import Problem, ScriptError
 from ..suggest import suggestion
-from .definition import BUILT_IN_AMBIENCES, ambience_path
 from .model import Loc, Script, Step, Text, VoiceRef
 from .placeholders import fill, placeholder_problems
+from .sounds import BUILT_IN_AMBIENCES, ambience_path
 from .steps import walk_steps
 
 MAX_DURATION_S = 4 * 3600

@@ -33,9 +33,9 @@ from typing import Any, Literal
 from .. import __version__
 from ..cache import content_key, source_fingerprint
 from ..errors import CoregError, UsageError
-from ..format.definition import ambience_path
 from ..format.model import Script
 from ..format.overrides import Overrides
+from ..format.sounds import ambience_path
 from ..library import Found, available
 from ..practice import Progress, load_found
 from ..resources import shipped_folder

@@ -13,11 +13,12 @@ from fractions import Fraction
 from typing import Protocol
 
 from ..errors import CoregError, OptionError, Problem, ScriptError, VoiceNotFound
-from ..format.definition import ENGINE, RATE, VOLUME, ambience_path
 from ..format.model import Loc, Script, Step, Text, Voice, VoiceRef
 from ..format.placeholders import fill
+from ..format.sounds import ambience_path
 from ..format.steps import walk_steps
 from ..format.validate import MAX_DURATION_S, clock
+from ..format.voices import ENGINE, RATE, VOLUME
 from ..speech.voice import MAX_SPEEDUP, VoiceSettings
 from ..units import SAMPLE_RATE_HZ, seconds_to_samples
 from .events import (

@@ -1,6 +1,6 @@
 """What a step kind places its events with: the compiler's side of a step's ``place``.
 
-Each step kind (``format.steps``, ``format.rhythm``) decides where its events
+Each step kind (``format.steps``, ``format.breathe``, ``format.movement``) decides where its events
 go; the compiler (``compile``) keeps the clock, speaks and fits the words and
 collects the problems. This protocol is the whole of what they share.
 """

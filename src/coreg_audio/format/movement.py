@@ -1,0 +1,209 @@
+"""The step kinds ``rock`` and ``walk``: moving together on a beat, left then right.
+
+The beats are placed at exact times first; rock's cues are then fitted into
+the half sways (``Placer.cues``). Each class holds its kind's whole
+definition, as in ``steps``; ``MOVEMENT`` lists them for ``steps.STEP_KINDS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING, ClassVar
+
+from ..timeline.events import BeatEvent
+from ..timeline.placer import Pending
+from ..units import round_half_up, seconds_to_samples
+from .breathe import CYCLES, MINUTES
+from .keys import Key, Kind, OneOf, StepInput
+from .model import Script, Spoken, Step, Text
+from .placeholders import fill
+from .values import CueWords, number, real, seconds, whole
+
+if TYPE_CHECKING:
+    from ..timeline.placer import Placer
+
+BEAT_S = Fraction(3, 10)
+"""How long a movement beat sounds."""
+SIDES = ("left", "right")
+
+PERIOD: Key[Fraction] = Key(
+    "period", seconds(1, 30), "for one full sway, left then right", default=Fraction(4)
+)
+SIDE_WORDS = CueWords(SIDES, {"left": "Left", "right": "Right"})
+ROCK_CUES: Key[dict[str, Text | None]] = Key(
+    "cues",
+    SIDE_WORDS,
+    "the word at the start of each half sway",
+    called="{step}",
+)
+ROCK_GUIDE: Key[int] = Key(
+    "guide", whole(0, 1000), "speak cues only in the first N sways (0: none)", default=2
+)
+PAN_DOC = "how far left and right the beat moves, 0 to 1"
+ROCK_PAN: Key[float] = Key("pan", real(0, 1), PAN_DOC, default=0.6)
+
+
+@dataclass(frozen=True)
+class Rock(Step):
+    """Sways, each a beat to the left and half a period later one to the right."""
+
+    period_s: Fraction
+    cycles: int
+    left: Text | None
+    right: Text | None
+    guide: int
+    pan: float
+
+    KIND: ClassVar[Kind] = Kind(
+        "rock",
+        "sway or rock together: a beat to the left, then to the right",
+        (
+            PERIOD,
+            CYCLES,
+            MINUTES,
+            ROCK_CUES,
+            ROCK_GUIDE,
+            ROCK_PAN,
+        ),
+        takes="takes keys, e.g. 'rock: {period: 4, cycles: 8}'",
+        rules=(OneOf("cycles", "minutes"),),
+    )
+
+    @classmethod
+    def read(cls, given: StepInput) -> Rock | None:
+        period = given.value(PERIOD)
+        cycles, minutes = given.get(CYCLES), given.get(MINUTES)
+        if not given.exactly_one(CYCLES, MINUTES):
+            cycles = minutes = None
+        words: dict[str, Text | None] = {}
+        cue_node = given.node(ROCK_CUES.name)
+        if cue_node is not None:
+            found = given.read(ROCK_CUES, cue_node)
+            if found is None:
+                return None
+            words = found
+        sides = SIDE_WORDS.with_defaults(words)
+        guide = given.value(ROCK_GUIDE)
+        pan = given.value(ROCK_PAN)
+        if minutes is not None:
+            cycles = max(1, round_half_up(minutes * 60 / period))
+        if cycles is None:
+            return None
+        return cls(given.path, given.loc, period, cycles, sides["left"], sides["right"], guide, pan)
+
+    @property
+    def duration_s(self) -> Fraction:
+        return self.cycles * self.period_s
+
+    def least_s(self, script: Script) -> Fraction:
+        return self.duration_s
+
+    def texts(self) -> Iterator[tuple[Text, str]]:
+        for side, cue in zip(SIDES, (self.left, self.right), strict=True):
+            if cue is not None and cue.loc.in_file:
+                yield cue, f"the {side} cue of step {self.path}"
+
+    def utterances(self, script: Script) -> Iterator[Spoken]:
+        if self.guide > 0:
+            yield from ((cue.source, None) for cue in (self.left, self.right) if cue is not None)
+
+    def place(self, placer: Placer) -> None:
+        half_s = self.period_s / 2
+        pending: list[Pending] = []
+        for cycle in range(self.cycles):
+            for side, pan, offset_s, cue in (
+                ("left", -self.pan, Fraction(0), self.left),
+                ("right", self.pan, half_s, self.right),
+            ):
+                start_s = placer.now_s + cycle * self.period_s + offset_s
+                placer.add(
+                    BeatEvent(
+                        seconds_to_samples(start_s),
+                        seconds_to_samples(start_s + BEAT_S),
+                        self.path,
+                        phase=side,
+                        cycle=cycle + 1,
+                        pan=pan,
+                        accent=None,
+                    )
+                )
+                if cycle < self.guide and cue is not None:
+                    words = fill(cue.source, placer.script.params)
+                    pending.append(
+                        Pending("cue", words, start_s, start_s + half_s, side, cycle + 1, cue)
+                    )
+        placer.now_s += self.duration_s
+        placer.cues(self.path, self.KIND.name, self.loc, pending)
+
+
+PACE: Key[Fraction] = Key(
+    "pace", number(30, 180, unit="steps a minute"), "steps a minute", default=Fraction(90)
+)
+STEP_COUNT: Key[int] = Key("steps", whole(1, 50_000), "number of steps")
+ACCENT: Key[int] = Key("accent", whole(1, 64), "every N-th step has a stronger beat", default=4)
+WALK_PAN: Key[float] = Key("pan", real(0, 1), PAN_DOC, default=0.4)
+
+
+@dataclass(frozen=True)
+class Walk(Step):
+    """Steps at ``pace``, beats alternating left and right, every ``accent``-th stronger."""
+
+    pace_spm: Fraction
+    steps: int
+    accent: int
+    pan: float
+
+    KIND: ClassVar[Kind] = Kind(
+        "walk",
+        "walk in step: one beat a step, alternating left and right",
+        (PACE, STEP_COUNT, MINUTES, ACCENT, WALK_PAN),
+        takes="takes keys, e.g. 'walk: {pace: 90, steps: 120}'",
+        rules=(OneOf("steps", "minutes"),),
+    )
+
+    @classmethod
+    def read(cls, given: StepInput) -> Walk | None:
+        pace = given.value(PACE)
+        steps, minutes = given.get(STEP_COUNT), given.get(MINUTES)
+        if not given.exactly_one(STEP_COUNT, MINUTES):
+            steps = minutes = None
+        accent = given.value(ACCENT)
+        pan = given.value(WALK_PAN)
+        if minutes is not None:
+            steps = max(1, round_half_up(minutes * pace))
+        if steps is None:
+            return None
+        return cls(given.path, given.loc, pace, steps, accent, pan)
+
+    @property
+    def interval_s(self) -> Fraction:
+        return Fraction(60) / self.pace_spm
+
+    @property
+    def duration_s(self) -> Fraction:
+        return self.steps * self.interval_s
+
+    def least_s(self, script: Script) -> Fraction:
+        return self.duration_s
+
+    def place(self, placer: Placer) -> None:
+        for index in range(self.steps):
+            start_s = placer.now_s + index * self.interval_s
+            left = index % 2 == 0
+            placer.add(
+                BeatEvent(
+                    seconds_to_samples(start_s),
+                    seconds_to_samples(start_s + BEAT_S),
+                    self.path,
+                    phase="left" if left else "right",
+                    cycle=index + 1,
+                    pan=-self.pan if left else self.pan,
+                    accent=index % self.accent == 0,
+                )
+            )
+        placer.now_s += self.duration_s
+
+
+MOVEMENT: tuple[type[Step], ...] = (Rock, Walk)
