@@ -146,6 +146,7 @@ def test_show_by_name_and_unknown_name() -> None:
         (("show", "breath-sync", "--pace", "fast"), "--pace fast: not a pattern"),
         (("show", "breath-sync", "--set", "novalue"), "--set takes NAME=VALUE"),
         (("show", "breath-sync", "--rate", "12"), "--rate must be from 80 to 300"),
+        (("show", "breath-sync", "--ambience", "/no/such.ogg"), "--ambience /no/such.ogg: not a"),
         (("show", "breath-sync", "--tones", "bells"), "Invalid value for '--tones'"),
         (("render", "breath-sync", "-o", "x.ogg"), ".ogg"),
         (("render", "breath-sync", "--bitrate", "100"), "100"),

@@ -11,7 +11,7 @@ from coreg_audio.errors import OptionError, ScriptError, UsageError
 from coreg_audio.format.breathe import Breathe
 from coreg_audio.format.model import Voice
 from coreg_audio.format.overrides import Overrides
-from coreg_audio.format.steps import Say
+from coreg_audio.format.steps import Repeat, Say
 from coreg_audio.timeline.compile import compile_timeline
 
 from .conftest import FakeSpeech, NoVoiceNamedNobody, script_from
@@ -43,7 +43,9 @@ def test_pace_replaces_every_starting_pattern_and_keeps_to() -> None:
     assert isinstance(ramp, Breathe) and ramp.pattern is not None
     assert (ramp.pattern.inhale_s, ramp.pattern.exhale_s) == (5, 5)
     assert ramp.to is not None and ramp.to.exhale_s == 6
-    nested = script.steps[4].steps[0]  # type: ignore[union-attr]
+    repeat = script.steps[4]
+    assert isinstance(repeat, Repeat)
+    nested = repeat.steps[0]
     assert isinstance(nested, Breathe) and nested.pattern is not None
     assert nested.pattern.inhale_s == 5
     assert script.pattern.inhale_s == 5
@@ -53,13 +55,13 @@ def test_set_fills_params() -> None:
     script = Overrides(params={"a": "Alex", "b": "Kim"}).apply(script_from(SCRIPT))
     assert script.params == {"a": "Alex", "b": "Kim"}
     timeline = compile_timeline(script, FakeSpeech())
-    assert timeline.events[0].text == "Hi Alex"
+    assert timeline.spoken_events()[0].text == "Hi Alex"
 
 
 def test_voice_flags_replace_every_voice() -> None:
     script = Overrides(engine="espeak", voice="en-gb", rate_wpm=150).apply(script_from(SCRIPT))
     timeline = compile_timeline(script, FakeSpeech())
-    voices = {e.voice for e in timeline.events if e.spoken}
+    voices = {e.voice for e in timeline.spoken_events()}
     assert {(v.engine, v.name, v.rate_wpm) for v in voices if v} == {("espeak", "en-gb", 150)}
     assert {v.pitch for v in voices if v} == {None, 10}
     own = script.steps[2]

@@ -22,7 +22,7 @@ from coreg_audio.output.plot import (
 )
 from coreg_audio.practice import load, timeline_of
 from coreg_audio.timeline.compile import compile_timeline
-from coreg_audio.timeline.events import Timeline
+from coreg_audio.timeline.events import BeatEvent, Timeline
 from coreg_audio.units import samples_to_float_s
 
 from .conftest import CONFORMANCE, FakeSpeech, script_from
@@ -111,7 +111,7 @@ def test_sections_speech_beats_and_bells_follow_the_timeline() -> None:
     assert [s.label for s in data.sections] == [c.title for c in timeline.chapters]
     assert data.sections[-1].end_s == pytest.approx(timeline.duration_s)
     assert [s.label for s in data.speech] == ["Now slower."]
-    beats = [e for e in timeline.events if e.kind == "beat"]
+    beats = [e for e in timeline.events if isinstance(e, BeatEvent)]
     assert [(b.side, b.accent) for b in data.beats] == [(e.phase, bool(e.accent)) for e in beats]
     assert [b.side for b in data.beats[:4]] == ["left", "right", "left", "right"]
     assert [b.accent for b in data.beats[-4:]] == [True, False, True, False]
