@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import pytest
@@ -210,122 +207,5 @@ def test_more_structural_mistakes_are_rejected_by_both(text: str) -> None:
     assert not schema_accepts(text)
 
 
-# -- ranges: every bound in the schema is the reader's bound --------------------------------
-
-BASE: dict[str, Any] = {"title": "T", "steps": [{"pause": 1}]}
-COMPANIONS: dict[str, dict[str, Any]] = {
-    "say": {"text": "Hi"},
-    "pause": {"seconds": 1},
-    "section": {"title": "S"},
-    "bell": {},
-    "breathe": {"cycles": 1},
-    "rock": {"cycles": 1},
-    "walk": {"steps": 1},
-    "repeat": {"times": 1, "steps": [{"pause": 1}]},
-}
-COUNT_KEYS = {"breathe": "cycles", "rock": "cycles", "walk": "steps"}
-Build = Callable[[Any], dict[str, Any]]
-
-
-def _step_keys(kind: str, key: str, value: Any) -> dict[str, Any]:
-    keys = {**COMPANIONS[kind], key: value}
-    if key == "minutes":
-        keys.pop(COUNT_KEYS[kind])
-    return keys
-
-
-def ranged_fields() -> Iterator[tuple[str, dict[str, Any], Build]]:
-    """Every schema node with a bound, and how to write a script that puts a value there."""
-    top = SCHEMA["properties"]
-    for key in ("lead", "tail", "gap"):
-        yield f"top {key}", top[key], lambda v, key=key: {**BASE, key: v}
-    pattern = SCHEMA["$defs"]["pattern"]["anyOf"][1]["properties"]
-    for phase, node in pattern.items():
-        yield (
-            f"pattern {phase}",
-            node,
-            lambda v, phase=phase: {**BASE, "pattern": {"inhale": 4, "exhale": 6, phase: v}},
-        )
-    for key, node in SCHEMA["$defs"]["voice"]["properties"].items():
-        if "maximum" in node:
-            yield f"voice {key}", node, lambda v, key=key: {**BASE, "voice": {key: v}}
-    for key, node in top["ambience"]["anyOf"][1]["properties"].items():
-        if "maximum" in node:
-            yield (
-                f"ambience {key}",
-                node,
-                lambda v, key=key: {**BASE, "ambience": {"sound": "rain", key: v}},
-            )
-    for key, node in top["tones"]["anyOf"][1]["properties"].items():
-        if "maximum" in node:
-            yield f"tones {key}", node, lambda v, key=key: {**BASE, "tones": {key: v}}
-    for kind in STEP_KINDS:
-        step = SCHEMA["$defs"][f"step-{kind}"]
-        options = step["properties"][kind]["anyOf"]
-        inner = next(option for option in options if option.get("type") == "object")
-        for option in options:
-            if "maximum" in option:
-                yield (
-                    f"{kind} shorthand",
-                    option,
-                    lambda v, kind=kind: {**BASE, "steps": [{kind: v}]},
-                )
-        for key in STEP_KINDS[kind].KIND.key_names:
-            if "maximum" not in step["properties"][key]:
-                continue
-            yield (
-                f"{kind} {key} beside",
-                step["properties"][key],
-                lambda v, kind=kind, key=key: {
-                    **BASE,
-                    "steps": [{kind: None, **_step_keys(kind, key, v)}],
-                },
-            )
-            yield (
-                f"{kind} {key} inside",
-                inner["properties"][key],
-                lambda v, kind=kind, key=key: {**BASE, "steps": [{kind: _step_keys(kind, key, v)}]},
-            )
-
-
-def bounded_nodes(node: Any) -> Iterator[int]:
-    if isinstance(node, dict):
-        if "maximum" in node:
-            yield id(node)
-        for value in node.values():
-            yield from bounded_nodes(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from bounded_nodes(value)
-
-
-def test_the_range_table_covers_every_bound_in_the_schema() -> None:
-    covered = {id(node) for _, node, _ in ranged_fields()}
-    assert covered == set(bounded_nodes(SCHEMA))
-
-
-def edge_values(node: dict[str, Any]) -> list[tuple[Any, bool]]:
-    """Values on and just past each bound, with whether they are inside."""
-    whole = node["type"] == "integer"
-    step = 1 if whole else Fraction(1, 1000)
-    values: list[tuple[Any, bool]] = [(node["maximum"], True), (node["maximum"] + step, False)]
-    if "minimum" in node:
-        values += [(node["minimum"], True), (node["minimum"] - step, False)]
-    else:
-        values += [(node["exclusiveMinimum"], False), (node["exclusiveMinimum"] + step, True)]
-    if whole:
-        values.append((Fraction(node["minimum"]) + Fraction(1, 2), False))
-    return [(int(v) if Fraction(v).denominator == 1 else float(v), inside) for v, inside in values]
-
-
-CASES = [(name, node, build) for name, node, build in ranged_fields()]
-
-
-@pytest.mark.parametrize(("name", "node", "build"), CASES, ids=[case[0] for case in CASES])
-def test_reader_and_schema_agree_at_every_bound(
-    name: str, node: dict[str, Any], build: Build
-) -> None:
-    for value, inside in edge_values(node):
-        text = yaml.safe_dump(build(value), sort_keys=False).replace(": null\n", ":\n")
-        assert schema_accepts(text) == inside, (value, text)
-        assert reader_accepts(text) == inside, (value, text)
+# Every bound, default and rule is checked against the reader from the definition itself,
+# for every key wherever it is written, in tests/test_definition.py.
