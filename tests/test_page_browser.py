@@ -22,7 +22,8 @@ import pytest
 from coreg_audio import practice
 from coreg_audio.output.page import write_page
 from coreg_audio.output.render import render
-from coreg_audio.timeline.events import BeatEvent, BreathPhase, Event, Timeline
+from coreg_audio.speech.voice import VoiceSettings
+from coreg_audio.timeline.events import BeatEvent, BreathPhase, SpeechEvent, Timeline
 from coreg_audio.units import SAMPLE_RATE_HZ
 
 from .browser import chromium, console_problems, open_file, requested_urls
@@ -246,10 +247,14 @@ def test_the_words_appear_as_they_are_spoken(rendered: Rendered, browser: Any) -
 def test_words_spoken_during_a_breath_show_alongside_it(rendered: Rendered, browser: Any) -> None:
     """Words spoken inside a breathe step (a ``speech`` event there) show with the breath."""
     exhale = next(p for p in rendered.timeline.breaths if p.phase == "exhale" and p.cycle == 2)
-    words = Event(
-        "speech", exhale.start_samples + SR // 4, exhale.end_samples - SR // 4, exhale.step,
+    words = SpeechEvent(
+        exhale.start_samples + SR // 4,
+        exhale.end_samples - SR // 4,
+        exhale.step,
         text="Let the breath go.",
-    )  # fmt: skip
+        voice=VoiceSettings(),
+        volume=1.0,
+    )
     events = tuple(sorted((*rendered.timeline.events, words), key=lambda e: e.start_samples))
     inside = dataclasses.replace(rendered.timeline, events=events)
     track = rendered.folder / "inside.mp3"
