@@ -21,7 +21,7 @@ import numpy as np
 import platformdirs
 
 CACHE_DIR_ENV = "COREG_AUDIO_CACHE_DIR"
-KINDS = ("speech", "ambience", "gains")
+KINDS = ("speech", "ambience", "gains", "voices")
 
 _ENTRY = re.compile(r"[0-9a-f]{64}\.npy")
 _TEMPORARY = re.compile(r"\.[0-9a-f]{64}\..+\.tmp")
@@ -134,7 +134,7 @@ class ArrayStore:
 
 
 def store(kind: str) -> ArrayStore:
-    """The store of one kind of entry (``speech``, ``ambience`` or ``gains``)."""
+    """The store of one kind of entry (``speech``, ``ambience``, ``gains`` or ``voices``)."""
     return ArrayStore(cache_root() / kind)
 
 

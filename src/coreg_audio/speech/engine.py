@@ -67,6 +67,7 @@ class VoiceInfo:
 
     ``priorities`` runs parallel to ``languages``: the engine's preference of this
     voice for that language, lower first (espeak-ng's numbers; 5 when unknown).
+    ``source`` says where a voice that is a file was found.
     """
 
     id: str
@@ -74,6 +75,7 @@ class VoiceInfo:
     languages: tuple[str, ...]
     gender: str | None = None
     priorities: tuple[int, ...] = ()
+    source: str | None = None
 
     @property
     def is_variant(self) -> bool:
