@@ -11,6 +11,7 @@ import pytest
 from coreg_audio.errors import ScriptError, VoiceNotFound
 from coreg_audio.format.breathe import phase_lengths_s
 from coreg_audio.format.model import Loc, Pattern
+from coreg_audio.speech.choice import concrete
 from coreg_audio.speech.voice import VoiceSettings
 from coreg_audio.timeline.compile import compile_timeline, spoken_requests
 from coreg_audio.timeline.events import (
@@ -466,7 +467,7 @@ def test_spoken_requests_cover_every_spoken_item() -> None:
     timeline = compile_timeline(script, speech)
     needed = {(e.text, e.voice) for e in timeline.spoken_events()}
     assert needed <= spoken_requests(script)
-    assert ("Hi Sam", VoiceSettings()) in spoken_requests(script)
+    assert ("Hi Sam", concrete(VoiceSettings())) in spoken_requests(script)
 
 
 def chapter_list(timeline: Timeline) -> list[tuple[str, int, int]]:

@@ -116,7 +116,10 @@ FLAGS = {"pace": "--pace", "tones": "--tones", "engine": "--engine", "rate_wpm":
         (Overrides(pace="4"), "--pace 4: not a pattern"),
         (Overrides(pace="4-99"), "--pace 4-99: exhale must be from 0.5 to 60 seconds, not 99"),
         (Overrides(tones="bells"), "--tones must be one of glide, chime, none, not 'bells'"),
-        (Overrides(engine="say"), "--engine must be one of pyttsx3, espeak, not 'say'"),
+        (
+            Overrides(engine="say"),
+            "--engine must be one of auto, piper, pyttsx3, espeak, not 'say'",
+        ),
         (Overrides(rate_wpm=20), "--rate must be from 80 to 300 words a minute, not 20"),
         (Overrides(ambience="/no/such.ogg"), "ambience /no/such.ogg: not a built-in sound"),
     ],

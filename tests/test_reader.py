@@ -318,8 +318,8 @@ ERROR_CASES = [
         "engine",
         "title: T\nvoice: {engine: espek}\nsteps: [{pause: 1}]\n",
         [
-            "test.yaml:2:17: error: 'voice' 'engine' must be one of pyttsx3, espeak, not 'espek'; "
-            "did you mean 'espeak'?"
+            "test.yaml:2:17: error: 'voice' 'engine' must be one of auto, piper, pyttsx3, espeak, "
+            "not 'espek'; did you mean 'espeak'?"
         ],
     ),
     (

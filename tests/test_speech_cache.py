@@ -13,7 +13,7 @@ from coreg_audio.speech import cache as cache_module
 from coreg_audio.speech.cache import CACHE_DIR_ENV, ClipCache, cache_dir, clip_key
 from coreg_audio.speech.voice import VoiceSettings
 
-VOICE = VoiceSettings()
+VOICE = VoiceSettings(engine="pyttsx3")
 KEY = clip_key("In", VOICE, "engine 1.0")
 CLIP = np.linspace(-0.5, 0.5, 20000, dtype=np.float32)
 

@@ -22,7 +22,7 @@ from coreg_audio.speech.engine import VoiceNotFound
 from coreg_audio.speech.pyttsx3_engine import Pyttsx3Engine
 from coreg_audio.speech.voice import VoiceSettings
 
-VOICE = VoiceSettings()
+VOICE = VoiceSettings(engine="pyttsx3")
 
 
 @pytest.fixture
@@ -94,7 +94,9 @@ def test_each_file_holds_its_own_text_exactly_as_espeak_ng_says_it(
     lengths = set()
     for rate_wpm in (140, 90, 175):
         for text in texts:
-            got = as_int16(engine.synthesize(text, VoiceSettings(rate_wpm=rate_wpm)).samples)
+            got = as_int16(
+                engine.synthesize(text, VoiceSettings(engine="pyttsx3", rate_wpm=rate_wpm)).samples
+            )
             expected = program_samples(tmp_path, text, rate_wpm)
             assert np.array_equal(got, expected), (text, rate_wpm)
             lengths.add(got.size)
@@ -102,23 +104,26 @@ def test_each_file_holds_its_own_text_exactly_as_espeak_ng_says_it(
 
 
 def test_pitch_reaches_the_engine(engine: Pyttsx3Engine, tmp_path: Path) -> None:
-    got = as_int16(engine.synthesize("Hold", VoiceSettings(pitch=80)).samples)
+    got = as_int16(engine.synthesize("Hold", VoiceSettings(engine="pyttsx3", pitch=80)).samples)
     assert np.array_equal(got, program_samples(tmp_path, "Hold", 140, pitch=80))
-    back = as_int16(engine.synthesize("Hold", VoiceSettings()).samples)
+    back = as_int16(engine.synthesize("Hold", VoiceSettings(engine="pyttsx3")).samples)
     assert np.array_equal(back, program_samples(tmp_path, "Hold", 140, pitch=50))
 
 
 def test_a_clip_does_not_depend_on_what_was_spoken_before(engine: Pyttsx3Engine) -> None:
     first = engine.synthesize("Together in", VOICE).samples
-    engine.synthesize("A longer sentence, spoken in between the two.", VoiceSettings(rate_wpm=90))
+    engine.synthesize(
+        "A longer sentence, spoken in between the two.",
+        VoiceSettings(engine="pyttsx3", rate_wpm=90),
+    )
     again = engine.synthesize("Together in", VOICE).samples
     assert np.array_equal(first, again)
 
 
 def test_higher_rate_gives_a_shorter_clip(engine: Pyttsx3Engine) -> None:
     text = "and out, slowly"
-    normal = engine.synthesize(text, VoiceSettings(rate_wpm=140)).samples.size
-    faster = engine.synthesize(text, VoiceSettings(rate_wpm=175)).samples.size
+    normal = engine.synthesize(text, VoiceSettings(engine="pyttsx3", rate_wpm=140)).samples.size
+    faster = engine.synthesize(text, VoiceSettings(engine="pyttsx3", rate_wpm=175)).samples.size
     assert faster < 0.9 * normal
 
 
@@ -201,19 +206,19 @@ def test_voices_include_every_language_and_the_variants(engine: Pyttsx3Engine) -
 
 
 def test_a_bogus_voice_is_voice_not_found(engine: Pyttsx3Engine) -> None:
-    bogus = VoiceSettings(name="en-usa")
+    bogus = VoiceSettings(engine="pyttsx3", name="en-usa")
     with pytest.raises(
         VoiceNotFound, match=r"no pyttsx3 voice 'en-usa'; close matches: .*en-us"
     ) as caught:
         engine.synthesize("In", bogus)
     assert caught.value.voice == bogus
     with pytest.raises(VoiceNotFound, match="language 'qq'"):
-        engine.synthesize("In", VoiceSettings(language="qq"))
+        engine.synthesize("In", VoiceSettings(engine="pyttsx3", language="qq"))
 
 
 def test_a_variant_is_spoken(engine: Pyttsx3Engine) -> None:
     plain = engine.synthesize("Hold", VOICE).samples
-    variant = engine.synthesize("Hold", VoiceSettings(name="en-us+f3")).samples
+    variant = engine.synthesize("Hold", VoiceSettings(engine="pyttsx3", name="en-us+f3")).samples
     assert not np.array_equal(plain[: variant.size], variant[: plain.size])
 
 
@@ -260,7 +265,7 @@ CTRL_C_SCRIPT = textwrap.dedent(
         if done == 3:
             print("speaking", " ".join(children()), flush=True)
 
-    items = [(f"Number {i}", VoiceSettings()) for i in range(3000)]
+    items = [(f"Number {i}", VoiceSettings(engine="pyttsx3")) for i in range(3000)]
     try:
         with Speaker(Path(sys.argv[1])) as speaker:
             speaker.prepare(items, progress)

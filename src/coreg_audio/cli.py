@@ -354,15 +354,21 @@ def _render_all(
 
 @cli.command("voices")
 @click.option(
-    "--engine", type=click.Choice(ENGINES.choices), default=ENGINES.choices[0], show_default=True
+    "--engine",
+    type=click.Choice(ENGINES.choices),
+    help="Only this engine's voices [default: every engine's; auto: the same].",
 )
-def voices_command(engine: str) -> None:
-    """The voices a speech engine offers (use an id with --voice or 'voice: {name: ID}')."""
-    from .speech import voices
+def voices_command(engine: str | None) -> None:
+    """The voices each speech engine offers (use an id with --voice or 'voice: {name: ID}')."""
+    from .speech import voices_by_engine
 
-    for info in voices(engine):
-        languages = ",".join(info.languages)
-        click.echo(f"{info.id:<28} {languages:<14} {info.gender or '':<7} {info.name}")
+    for heading, listed in voices_by_engine(engine):
+        if heading is not None:
+            click.echo(heading)
+        for info in listed:
+            languages = ",".join(info.languages)
+            line = f"{info.id:<28} {languages:<14} {info.gender or '':<7} {info.name}"
+            click.echo(f"{line}  ({info.source})" if info.source else line)
 
 
 @cli.command("play")

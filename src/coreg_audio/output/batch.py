@@ -319,7 +319,8 @@ def track_key(
     library, the others only need their number changed, not a new render.
     """
     ambience = ambience_path(script)
-    engines = sorted({voice.engine for _, voice in spoken_requests(script)})
+    spoken = {voice for _, voice in spoken_requests(script)}
+    engines = sorted({voice.engine for voice in spoken})
     fields: dict[str, Any] = {
         "manifest": MANIFEST_FORMAT,
         "program": __version__,
@@ -333,6 +334,7 @@ def track_key(
         "sounds": sounds_digest,
         "ambience": _file_digest(ambience) if ambience is not None and ambience.is_file() else None,
         "engines": {engine: versions.of(engine) for engine in engines},
+        "voice_files": sorted({voice.model for voice in spoken if voice.model is not None}),
     }
     return content_key(fields)
 

@@ -14,12 +14,13 @@ from .voice import VoiceSettings
 if TYPE_CHECKING:
     from .cache import cache_dir, cache_size_bytes, clear_cache
     from .engine import SilentSpeech, UnknownEngine, VoiceInfo, VoiceNotFound
-    from .speaker import ENGINES, Speaker, voices
+    from .speaker import ENGINES, Speaker, voices, voices_by_engine
 
 _HOMES = {
     "ENGINES": "speaker",
     "Speaker": "speaker",
     "voices": "speaker",
+    "voices_by_engine": "speaker",
     "SilentSpeech": "engine",
     "UnknownEngine": "engine",
     "VoiceInfo": "engine",
@@ -41,6 +42,7 @@ __all__ = [
     "cache_size_bytes",
     "clear_cache",
     "voices",
+    "voices_by_engine",
 ]
 
 

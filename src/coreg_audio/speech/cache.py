@@ -26,19 +26,20 @@ def cache_dir() -> Path:
 
 
 def clip_key(text: str, voice: VoiceSettings, engine_version: str) -> str:
-    """Hash of everything that decides a clip's samples."""
-    return content_key(
-        {
-            "processing": PROCESSING_VERSION,
-            "engine": voice.engine,
-            "engine_version": engine_version,
-            "voice": voice.name,
-            "language": voice.language,
-            "rate_wpm": voice.rate_wpm,
-            "pitch": voice.pitch,
-            "text": text,
-        }
-    )
+    """Hash of everything that decides a clip's samples (a voice file's hash, where it has one)."""
+    fields: dict[str, object] = {
+        "processing": PROCESSING_VERSION,
+        "engine": voice.engine,
+        "engine_version": engine_version,
+        "voice": voice.name if voice.model is None else None,
+        "language": voice.language,
+        "rate_wpm": voice.rate_wpm,
+        "pitch": voice.pitch,
+        "text": text,
+    }
+    if voice.model is not None:
+        fields["model"] = voice.model  # the file itself, wherever it lies and however named
+    return content_key(fields)
 
 
 class ClipCache(ArrayStore):

@@ -10,14 +10,14 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from .. import errors
 from ..errors import CoregError, RenderFailed, UsageError
 from ..suggest import close_matches
-from .voice import VoiceSettings
+from .voice import VoiceSettings, normalize_language
 
 VARIANT_LANGUAGE = "variant"
 """espeak-ng lists its voice variants ("f3", "klatt", ...) under this language."""
@@ -113,9 +113,15 @@ class SpeechEngine(Protocol):
     def close(self) -> None: ...
 
 
-def normalize_language(code: str) -> str:
-    """Spell a language code as espeak-ng lists it: "en_US" and "EN-us" become "en-us"."""
-    return code.strip().replace("_", "-").lower()
+@runtime_checkable
+class FinishingEngine(Protocol):
+    """An engine that also finishes its clips where it speaks (in its worker process).
+
+    ``finished_clip`` returns what ``clips.process_clip`` makes of the engine's own
+    ``synthesize`` output, and raises ``clips.NoAudibleSound`` where that would.
+    """
+
+    def finished_clip(self, text: str, voice: VoiceSettings) -> np.ndarray: ...
 
 
 def resolve_voice(voices: Sequence[VoiceInfo], settings: VoiceSettings) -> str:

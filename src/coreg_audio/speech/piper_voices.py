@@ -19,12 +19,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 import platformdirs
 
-from .. import cache
-from .engine import VoiceInfo, normalize_language
+from .voice import normalize_language
+
+if TYPE_CHECKING:
+    from .engine import VoiceInfo
 
 VOICES_ENV = "COREG_AUDIO_VOICES"
 MODEL_SUFFIX = ".onnx"
@@ -48,8 +50,12 @@ class VoiceFile:
     name: str
     quality: str | None
     source: str
+    length_scale: float = 1.0
+    """The voice's own pace (its config's ``inference.length_scale``): 1 unless it says."""
 
     def info(self) -> VoiceInfo:
+        from .engine import VoiceInfo
+
         return VoiceInfo(id=self.id, name=self.name, languages=(self.language,), source=self.source)
 
     def speaks(self, language: str) -> bool:
@@ -146,6 +152,8 @@ def voice_file(model: Path, source: str) -> VoiceFile | None:
         code = espeak.get("voice") if isinstance(espeak, dict) else None
     audio = settings.get("audio") or {}
     quality = audio.get("quality") if isinstance(audio, dict) else None
+    inference = settings.get("inference") or {}
+    length_scale = inference.get("length_scale", 1.0) if isinstance(inference, dict) else 1.0
     dataset = settings.get("dataset")
     stem = model.name[: -len(MODEL_SUFFIX)]
     label = str(dataset) if isinstance(dataset, str) and dataset else stem
@@ -157,6 +165,7 @@ def voice_file(model: Path, source: str) -> VoiceFile | None:
         name=f"{label}, {quality} quality" if isinstance(quality, str) else label,
         quality=quality if isinstance(quality, str) else None,
         source=source,
+        length_scale=float(length_scale) if isinstance(length_scale, int | float) else 1.0,
     )
 
 
@@ -187,6 +196,10 @@ def find_voice(name: str, folder: Path | None = None) -> VoiceFile | None:
 
 def voice_digest(voice: VoiceFile) -> str:
     """A hash of the model's and the config's bytes, remembered on disk by path, size and mtime."""
+    import numpy as np
+
+    from .. import cache  # numpy: only once a voice is chosen, so checking a script stays light
+
     stats = []
     for path in (voice.model, voice.config):
         status = path.stat()

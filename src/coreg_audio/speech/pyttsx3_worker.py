@@ -33,8 +33,6 @@ import contextlib
 import ctypes
 import importlib
 import os
-import pickle
-import select
 import signal
 import sys
 import threading
@@ -43,6 +41,8 @@ import wave
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
+
+from .worker_child import in_forked_child, reply
 
 VoiceRow = tuple[str, str, tuple[str, ...], str | None, tuple[int, ...]]
 
@@ -57,9 +57,9 @@ def serve(conn: Connection, driver_name: str | None) -> None:
         runner = Runner(driver_name)
         voices = runner.run(list_voices, START_TIMEOUT_S)
     except Exception as exc:
-        _reply(conn, ("missing", f"{type(exc).__name__}: {exc}"))
+        reply(conn, ("missing", f"{type(exc).__name__}: {exc}"))
         os._exit(0)
-    _reply(conn, ("ready", voices))
+    reply(conn, ("ready", voices))
     while True:
         try:
             request = conn.recv()
@@ -71,12 +71,12 @@ def serve(conn: Connection, driver_name: str | None) -> None:
             if request[0] == "speak":
                 _, text, voice, rate_wpm, pitch, path, timeout_s = request
                 runner.speak(text, voice, rate_wpm, pitch, path, timeout_s)
-                reply: tuple[str, Any] = ("ok", path)
+                answer: tuple[str, Any] = ("ok", path)
             else:
-                reply = ("error", f"unknown request {request[0]!r}")
+                answer = ("error", f"unknown request {request[0]!r}")
         except Exception as exc:
-            reply = ("error", f"{type(exc).__name__}: {exc}")
-        if not _reply(conn, reply):
+            answer = ("error", f"{type(exc).__name__}: {exc}")
+        if not reply(conn, answer):
             break
     # Skip interpreter teardown: espeak's library can assert while Python unloads it.
     os._exit(0)
@@ -120,41 +120,6 @@ class Runner:
             speak(engine, text, voice, rate_wpm, pitch, path, timeout_s)
 
         self.run(task, timeout_s)
-
-
-def in_forked_child(work: Callable[[], Any], timeout_s: float) -> Any:
-    """``work()`` run in a child forked for it; its result or error comes back pickled."""
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_fd)
-        try:
-            outcome: tuple[str, Any] = ("ok", work())
-        except BaseException as exc:
-            outcome = ("error", f"{type(exc).__name__}: {exc}")
-        try:
-            _write_all(write_fd, pickle.dumps(outcome))
-        finally:
-            os._exit(0)
-    os.close(write_fd)
-    data: bytes | None = None
-    try:
-        data = _read_until_end(read_fd, time.monotonic() + timeout_s)
-    finally:
-        os.close(read_fd)
-        if data is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
-    if data is None:
-        raise TimeoutError(f"the speech process did not finish within {timeout_s:g} s")
-    if not data:
-        code = os.waitstatus_to_exitcode(status)
-        raise RuntimeError(f"the speech process ended without a result (exit status {code})")
-    result, payload = pickle.loads(data)
-    if result != "ok":
-        raise RuntimeError(payload)
-    return payload
 
 
 def speak(
@@ -309,33 +274,6 @@ def _pitch_or_none(engine: Any) -> int | None:
         return int(engine.getProperty("pitch"))
     except Exception:
         return None
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _read_until_end(fd: int, deadline: float) -> bytes | None:
-    """Everything written to ``fd`` until the writer closes it; None past ``deadline``."""
-    chunks: list[bytes] = []
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-            return None
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-
-
-def _reply(conn: Connection, message: tuple[str, Any]) -> bool:
-    try:
-        conn.send(message)
-    except (OSError, ValueError):
-        return False
-    return True
 
 
 def main(argv: list[str]) -> None:

@@ -10,18 +10,19 @@ an engine that fails) are raised at once.
 from __future__ import annotations
 
 import os
-from collections import deque
+import queue
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import CoregError
 from .cache import ClipCache, clip_key
+from .choice import AUTO, concrete
 from .clips import NoAudibleSound, process_clip
 from .engine import (
-    EngineAudio,
+    FinishingEngine,
     SilentSpeech,
     SpeechEngine,
     UnknownEngine,
@@ -29,8 +30,9 @@ from .engine import (
     VoiceNotFound,
 )
 from .espeak_engine import EspeakEngine
+from .piper_engine import PiperEngine
 from .pyttsx3_engine import Pyttsx3Engine
-from .voice import ENGINE_NAMES, VoiceSettings
+from .voice import ENGINE_NAMES, FALLBACK_ENGINE, VoiceSettings
 
 ENGINES: tuple[str, ...] = ENGINE_NAMES
 
@@ -39,12 +41,18 @@ Item = tuple[str, VoiceSettings]
 
 
 def create_engine(name: str) -> SpeechEngine:
-    """A new engine by name; raises UnknownEngine (a usage error) for any other name."""
+    """A new engine by name; raises UnknownEngine (a usage error) for any other name.
+
+    ``auto`` is a choice, not an engine: ``choice.concrete`` makes it one first.
+    """
     if name == "pyttsx3":
         return Pyttsx3Engine()
     if name == "espeak":
         return EspeakEngine()
-    raise UnknownEngine(f"unknown speech engine {name!r}; choose one of: {', '.join(ENGINES)}")
+    if name == "piper":
+        return PiperEngine()
+    engines = [engine for engine in ENGINES if engine != AUTO]
+    raise UnknownEngine(f"unknown speech engine {name!r}; choose one of: {', '.join(engines)}")
 
 
 def voices(engine: str) -> list[VoiceInfo]:
@@ -57,6 +65,48 @@ def voices(engine: str) -> list[VoiceInfo]:
     return sorted(
         listed, key=lambda v: (v.is_variant, v.languages[:1], v.name.lower(), v.id.lower())
     )
+
+
+def voices_by_engine(engine: str | None = None) -> list[tuple[str | None, list[VoiceInfo]]]:
+    """The voices of ``engine``, or of every engine under a heading each (``None`` or auto).
+
+    pyttsx3 and the espeak program read the same espeak-ng voices on Linux: they are
+    listed once, under one heading, when they agree. An engine that cannot start is
+    listed with the reason and what to install.
+    """
+    if engine is not None and engine != AUTO:
+        return [(None, voices(engine))]
+    sections: list[tuple[str | None, list[VoiceInfo]]] = []
+    try:
+        natural = voices("piper")
+        sections.append(
+            (
+                "piper: natural voices; auto speaks with the best one for the script's language",
+                natural,
+            )
+            if natural
+            else ("piper: no voice installed (the README says how to add one)", [])
+        )
+    except CoregError as problem:
+        sections.append((f"piper: not available: {problem}", []))
+    listed: dict[str, list[VoiceInfo] | CoregError] = {}
+    for name in ("pyttsx3", "espeak"):
+        try:
+            listed[name] = voices(name)
+        except CoregError as problem:
+            listed[name] = problem
+    if listed["pyttsx3"] == listed["espeak"]:
+        both = listed["pyttsx3"]
+        assert not isinstance(both, CoregError)
+        sections.append(("pyttsx3 and espeak: espeak-ng voices; auto's fallback", both))
+        return sections
+    for name, found in listed.items():
+        if isinstance(found, CoregError):
+            sections.append((f"{name}: not available: {found}", []))
+        else:
+            role = "auto's fallback" if name == FALLBACK_ENGINE else "espeak-ng voices"
+            sections.append((f"{name}: {role}", found))
+    return sections
 
 
 class Speaker:
@@ -80,59 +130,51 @@ class Speaker:
         items: Iterable[tuple[str, VoiceSettings]],
         progress: Callable[[int, int], None] | None = None,
     ) -> None:
-        """Synthesize every (text, voice) not yet cached, one engine process for the batch.
+        """Synthesize every (text, voice) not yet cached, on one engine per core.
 
-        The engine speaks one text at a time while threads finish the clips it has
-        already spoken (trimming, evening out), so both cores work.
+        Each engine (for Piper and pyttsx3, a worker process of its own) speaks one
+        text at a time in its own thread, which then finishes the clip (trimming,
+        evening out) while the other engines speak, so every core works.
 
-        ``progress(done, total)`` counts the items that need the engine. An item's own
+        ``progress(done, total)`` counts the items that need an engine. An item's own
         problem is kept and raised when ``clip`` asks for that item.
         """
         missing: list[Item] = []
-        for item in dict.fromkeys(items):
+        for item in dict.fromkeys(self._concrete(item) for item in items):
             if item in self._clips or item in self._failures:
                 continue
             if self._from_disk(item) is None and item not in self._failures:
                 missing.append(item)
         if progress is not None:
             progress(0, len(missing))
-        workers = os.cpu_count() or 1
-        finishing: deque[tuple[Item, Future[np.ndarray]]] = deque()
-        completed = 0
-
-        def completed_one() -> None:
-            nonlocal completed
-            completed += 1
-            if progress is not None:
-                progress(completed, len(missing))
-
-        def finish_oldest() -> None:
-            item, future = finishing.popleft()
+        done = 0
+        cores = os.cpu_count() or 1
+        for engine_name in dict.fromkeys(voice.engine for _, voice in missing):
+            batch = [item for item in missing if item[1].engine == engine_name]
+            engines = self._engines_for(batch[0][1], min(cores, len(batch)))
+            free: queue.SimpleQueue[SpeechEngine] = queue.SimpleQueue()
+            for engine in engines:
+                free.put(engine)
             try:
-                self._keep(item, self._processed(item, future.result))
-            except SilentSpeech as problem:
-                self._failures[item] = problem
-            completed_one()
-
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for item in missing:
-                try:
-                    audio = self._speak(item)
-                except (VoiceNotFound, SilentSpeech) as problem:
-                    self._failures[item] = problem
-                    completed_one()
-                    continue
-                finishing.append(
-                    (item, pool.submit(process_clip, audio.samples, audio.sample_rate_hz))
-                )
-                while finishing and (finishing[0][1].done() or len(finishing) > 2 * workers):
-                    finish_oldest()
-            while finishing:
-                finish_oldest()
+                with ThreadPoolExecutor(max_workers=len(engines)) as pool:
+                    futures = [pool.submit(self._make_clip, item, free) for item in batch]
+                    try:
+                        for future in as_completed(futures):
+                            future.result()
+                            done += 1
+                            if progress is not None:
+                                progress(done, len(missing))
+                    except BaseException:
+                        for future in futures:
+                            future.cancel()
+                        raise
+            finally:
+                for extra in engines[1:]:
+                    extra.close()
 
     def clip(self, text: str, voice: VoiceSettings) -> np.ndarray:
         """Mono float32 at SAMPLE_RATE_HZ: trimmed, loudness-normalized, faded; cached."""
-        item = (text, voice)
+        item = self._concrete((text, voice))
         found = self._clips.get(item)
         if found is not None:
             return found
@@ -160,6 +202,35 @@ class Speaker:
     def __exit__(self, *_: object) -> None:
         self.close()
 
+    @staticmethod
+    def _concrete(item: Item) -> Item:
+        """``auto`` made an engine here too, for callers that did not resolve it first."""
+        text, voice = item
+        return (text, concrete(voice)) if voice.engine == AUTO else item
+
+    def _engines_for(self, voice: VoiceSettings, count: int) -> list[SpeechEngine]:
+        """This Speaker's engine for ``voice`` and up to ``count - 1`` more, for one batch."""
+        first = self._engine(voice)
+        extras: list[SpeechEngine] = []
+        try:
+            for _ in range(count - 1):
+                extras.append(self._engine_factory(voice.engine))
+        except BaseException:
+            for extra in extras:
+                extra.close()
+            raise
+        return [first, *extras]
+
+    def _make_clip(self, item: Item, free: queue.SimpleQueue[SpeechEngine]) -> None:
+        """Speak and finish one clip on whichever engine is free; keep an item's own problem."""
+        engine = free.get()
+        try:
+            self._synthesize(item, engine)
+        except (VoiceNotFound, SilentSpeech) as problem:
+            self._failures[item] = problem
+        finally:
+            free.put(engine)
+
     def _engine(self, voice: VoiceSettings) -> SpeechEngine:
         engine = self._engines.get(voice.engine)
         if engine is None:
@@ -186,21 +257,28 @@ class Speaker:
             self._clips[item] = clip
         return clip
 
-    def _synthesize(self, item: Item) -> np.ndarray:
-        audio = self._speak(item)
-        return self._keep(
-            item, self._processed(item, lambda: process_clip(audio.samples, audio.sample_rate_hz))
-        )
+    def _synthesize(self, item: Item, engine: SpeechEngine | None = None) -> np.ndarray:
+        """Speak and finish ``item`` (on ``engine``, else this Speaker's own) and keep it.
 
-    def _speak(self, item: Item) -> EngineAudio:
-        """The engine's raw speech for ``item``."""
+        An engine with ``finished_clip`` finishes the clip in its own process, on a
+        core of its own; otherwise it is finished here.
+        """
         text, voice = item
         failure = self._failures.get(item)
         if failure is not None:
             raise failure.with_traceback(None)
         if not text.strip():
             raise SilentSpeech(text, "there is nothing to speak: the text is empty")
-        return self._engine(voice).synthesize(text, voice)
+        speaker = engine or self._engine(voice)
+        if isinstance(speaker, FinishingEngine):
+            finishing = speaker
+            return self._keep(
+                item, self._processed(item, lambda: finishing.finished_clip(text, voice))
+            )
+        audio = speaker.synthesize(text, voice)
+        return self._keep(
+            item, self._processed(item, lambda: process_clip(audio.samples, audio.sample_rate_hz))
+        )
 
     @staticmethod
     def _processed(item: Item, process: Callable[[], np.ndarray]) -> np.ndarray:

@@ -19,6 +19,7 @@ from ..format.sounds import ambience_path
 from ..format.steps import walk_steps
 from ..format.validate import MAX_DURATION_S, clock
 from ..format.voices import ENGINE, RATE, VOLUME
+from ..speech.choice import concrete
 from ..speech.voice import MAX_SPEEDUP, VoiceSettings
 from ..units import SAMPLE_RATE_HZ, seconds_to_samples
 from .events import (
@@ -83,7 +84,9 @@ def voice_settings(script: Script, chosen: Voice | VoiceRef | None) -> tuple[Voi
         rate_wpm=voice.rate_wpm or RATE.fallback,
         pitch=voice.pitch,
     )
-    return settings, voice.volume if voice.volume is not None else VOLUME.fallback
+    return concrete(settings, script.folder), (
+        voice.volume if voice.volume is not None else VOLUME.fallback
+    )
 
 
 def voice_name_locs(script: Script) -> dict[str, Loc]:
