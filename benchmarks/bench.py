@@ -12,7 +12,9 @@ Rows (the goals of the speed issue):
 - peak memory of that render, and of a 60-minute render (flat memory: ratio);
 - ``render --all`` on 2 processes vs 1;
 - ``play``: first sound after launch on a PulseAudio null sink, speech cached;
-- mixing with pydub's ``overlay`` the same timeline, against coreg-audio's mixer.
+- mixing with pydub's ``overlay`` the same timeline, against coreg-audio's mixer;
+- breath-sync with the natural (Piper) voice: a cold render against a warm one, and
+  the peak memory of the render process and of each speech worker.
 """
 
 from __future__ import annotations
@@ -122,6 +124,60 @@ def encode_only_s(pcm: Path, out: Path) -> float:
         check=True,
     )
     return time.perf_counter() - began
+
+
+def status_kb(pid: int, field: str) -> int | None:
+    """A ``/proc/PID/status`` figure in kB (VmHWM: peak resident memory), None once gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def children_of(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in text.split()]
+
+
+def timed_with_workers(
+    command: list[str], env: dict[str, str], worker_module: str
+) -> tuple[float, dict[str, Any], float]:
+    """``timed``, and the largest peak memory (MB) of its speech workers, polled from /proc."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as report_file:
+        report_path = Path(report_file.name)
+    began = time.perf_counter()
+    process = subprocess.Popen(
+        [*RUN_MEASURED, str(report_path), *command],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    peaks: dict[int, int] = {}
+    while process.poll() is None:
+        for child in children_of(process.pid):
+            try:
+                cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            except OSError:
+                continue
+            peak = status_kb(child, "VmHWM") if worker_module.encode() in cmdline else None
+            if peak is not None:
+                peaks[child] = max(peaks.get(child, 0), peak)
+        time.sleep(0.02)
+    elapsed = time.perf_counter() - began
+    _, stderr = process.communicate()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{stderr}")
+    report = json.loads(report_path.read_text())
+    report_path.unlink()
+    return elapsed, report, max(peaks.values(), default=0) / 1024
 
 
 def median_of(runs: int, measure: Callable[[], float]) -> list[float]:
@@ -254,6 +310,61 @@ class Bench:
                 f"<= 1.15 x the {self.minutes} min figure",
                 long_median / rss <= 1.15,
                 long_rss,
+            )
+        )
+
+    def natural_voice_rows(self) -> None:
+        """breath-sync spoken by Piper: an empty cache against a warm one, and memory."""
+        out = self.folder / "breath-sync.mp3"
+        render = ["render", "breath-sync", "--engine", "piper", "-o", str(out)]
+        warm_cache = self.folder / "cache-natural"
+        timed(render, self.env(warm_cache))
+        warm_runs = [timed(render, self.env(warm_cache))[0] for _ in range(self.runs)]
+        warm_s = statistics.median(warm_runs)
+        self.add(
+            Row("breath-sync, Piper voice, warm render (baseline)", warm_s, "s", runs=warm_runs)
+        )
+        cold_runs, main_mb, worker_mb = [], [], []
+        for run in range(self.runs):
+            cold_cache = self.folder / f"cache-natural-cold-{run}"
+            seconds, report, worker = timed_with_workers(
+                render, self.env(cold_cache), "coreg_audio.speech.piper_worker"
+            )
+            shutil.rmtree(cold_cache, ignore_errors=True)
+            cold_runs.append(seconds)
+            main_mb.append(report["max_rss_mb"])
+            worker_mb.append(worker)
+        cold_s = statistics.median(cold_runs)
+        self.add(
+            Row(
+                "breath-sync, Piper voice, cold render (empty cache)",
+                cold_s,
+                "s",
+                warm_s,
+                cold_s / warm_s,
+                "<= 3 x warm",
+                cold_s / warm_s <= 3,
+                cold_runs,
+            )
+        )
+        self.add(
+            Row(
+                "breath-sync cold render: peak RSS of the render process",
+                statistics.median(main_mb),
+                "MB",
+                goal="report (the model is never loaded here)",
+                runs=main_mb,
+            )
+        )
+        worker = statistics.median(worker_mb)
+        self.add(
+            Row(
+                "breath-sync cold render: peak RSS of each Piper worker",
+                worker,
+                "MB",
+                goal="<= 250 MB",
+                met=0 < worker <= 250,
+                runs=worker_mb,
             )
         )
 
@@ -447,10 +558,12 @@ def main() -> int:
         default=REPO / "benchmarks" / "results.json",
         help="where to write the figures",
     )
-    parser.add_argument("--only", choices=("render", "all", "play", "overlay"), action="append")
+    parser.add_argument(
+        "--only", choices=("render", "all", "play", "overlay", "voice"), action="append"
+    )
     args = parser.parse_args()
     runs = args.runs or (1 if args.short else 3)
-    sections = args.only or ["render", "all", "play", "overlay"]
+    sections = args.only or ["render", "all", "play", "overlay", "voice"]
     with tempfile.TemporaryDirectory(prefix="coreg-bench-") as folder:
         bench = Bench(Path(folder), runs, args.short)
         began = time.perf_counter()
@@ -462,6 +575,8 @@ def main() -> int:
             bench.play_rows()
         if "overlay" in sections:
             bench.overlay_rows()
+        if "voice" in sections:
+            bench.natural_voice_rows()
         print_table(bench.rows)
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(

@@ -41,6 +41,21 @@ def _speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ["COREG_AUDIO_CACHE_DIR"] = previous
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _voice_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Only the installed voice package speaks with Piper: no user's own voice folder."""
+    folder = tmp_path_factory.mktemp("data-home")
+    saved = {name: os.environ.get(name) for name in ("XDG_DATA_HOME", "COREG_AUDIO_VOICES")}
+    os.environ["XDG_DATA_HOME"] = str(folder)
+    os.environ.pop("COREG_AUDIO_VOICES", None)
+    yield folder
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 class FakeSpeech:
     """Clip lengths from the text alone: 60 ms a character plus 150 ms, scaled by rate.
 

@@ -36,6 +36,9 @@ def test_the_short_benchmark_prints_every_row_and_writes_json(tmp_path: Path) ->
         "play: first sound",
         "coreg-audio mixer",
         "pydub overlay",
+        "Piper voice, warm render",
+        "Piper voice, cold render",
+        "peak RSS of each Piper worker",
     ):
         assert expected in names, expected
     for row in rows:

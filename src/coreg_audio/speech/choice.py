@@ -18,6 +18,7 @@ from .piper_voices import (
     best_voice,
     engine_installed,
     find_voice,
+    names_a_path,
     voice_digest,
 )
 from .voice import FALLBACK_ENGINE, VoiceSettings
@@ -48,11 +49,11 @@ def forget_choices() -> None:
 def _concrete(voice: VoiceSettings, folder: Path | None, _voices_env: str) -> VoiceSettings:
     found = _piper_voice(voice, folder)
     if found is not None:
-        named = voice.name is not None and (os.sep in voice.name or "/" in voice.name)
+        by_path = voice.name is not None and names_a_path(voice.name)
         return replace(
             voice,
             engine=PIPER,
-            name=str(found.model) if named else found.id,
+            name=str(found.model) if by_path else found.id,
             model=voice_digest(found),
         )
     if voice.engine == AUTO:

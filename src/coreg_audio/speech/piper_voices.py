@@ -159,8 +159,8 @@ def voice_file(model: Path, source: str) -> VoiceFile | None:
     label = str(dataset) if isinstance(dataset, str) and dataset else stem
     return VoiceFile(
         id=stem,
-        model=model.resolve(),
-        config=config.resolve(),
+        model=model.absolute(),
+        config=config.absolute(),
         language=normalize_language(code) if isinstance(code, str) else "",
         name=f"{label}, {quality} quality" if isinstance(quality, str) else label,
         quality=quality if isinstance(quality, str) else None,
@@ -183,9 +183,14 @@ def best_voice(language: str) -> VoiceFile | None:
     return min(speaking, key=lambda row: row[:3])[3] if speaking else None
 
 
+def names_a_path(name: str) -> bool:
+    """Whether a voice name is the path of an ``.onnx`` file rather than a voice id."""
+    return name.endswith(MODEL_SUFFIX) or os.sep in name or "/" in name
+
+
 def find_voice(name: str, folder: Path | None = None) -> VoiceFile | None:
     """A voice by id (ignoring case) or by the path of its ``.onnx`` (relative to ``folder``)."""
-    if name.endswith(MODEL_SUFFIX) or os.sep in name or "/" in name:
+    if names_a_path(name):
         path = Path(name).expanduser()
         if not path.is_absolute() and folder is not None:
             path = folder / path

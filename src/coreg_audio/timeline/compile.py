@@ -276,10 +276,13 @@ class _Builder:
         result: tuple[VoiceSettings, int] | None = (base, length) if length <= slot else None
         fastest = math.floor(base.rate_wpm * MAX_SPEEDUP)
         rate = base.rate_wpm
-        for _ in range(3):
+        for attempt in range(3):
             if result is not None or rate >= fastest:
                 break
-            rate = min(fastest, max(rate + 1, math.ceil(rate * length / max(slot, 1))))
+            # A clip's length is not quite proportional to the rate (Piper's least of all):
+            # the last try is the fastest allowed, so whatever fits at 1.25x is found.
+            guess = max(rate + 1, math.ceil(rate * length / max(slot, 1)))
+            rate = fastest if attempt == 2 else min(fastest, guess)
             faster = base.faster(rate)
             length = self.length(text, faster, loc)
             if length <= slot:
