@@ -40,7 +40,12 @@ AUTHOR_MODULES = (
     "speech/engine",
 )
 """Where the messages an author meets while writing come from; each must be in the guide."""
-OTHER_MODULES = ("output/sinks", "speech/espeak_engine", "speech/pyttsx3_engine")
+OTHER_MODULES = (
+    "output/sinks",
+    "speech/espeak_engine",
+    "speech/pyttsx3_engine",
+    "speech/piper_engine",
+)
 """Messages the guide may quote from making a track."""
 MESSAGE_CALLS = {
     "problem",
