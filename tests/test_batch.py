@@ -39,6 +39,7 @@ from coreg_audio.output.batch import (
     track_key,
 )
 from coreg_audio.output.index_page import INDEX_NAME
+from coreg_audio.speech.piper_voices import VOICES_ENV, find_voice
 from coreg_audio.units import SAMPLE_RATE_HZ
 
 from .test_render import ebur128
@@ -487,6 +488,15 @@ def test_the_key_changes_with_everything_that_decides_the_bytes(
     (tmp_path / "rain.wav").write_bytes(b"RIFF two")
     variants.append(key())
     (tmp_path / "rain.wav").write_bytes(b"RIFF one")
+    joe = find_voice("en_US-joe-medium")
+    assert joe is not None
+    shadow = tmp_path / "voices"
+    shadow.mkdir()
+    (shadow / joe.model.name).symlink_to(joe.model)
+    (shadow / joe.config.name).write_text(joe.config.read_text() + "\n")
+    monkeypatch.setenv(VOICES_ENV, str(shadow))
+    variants.append(key())  # the same voice id, another file: another key
+    monkeypatch.delenv(VOICES_ENV)
     monkeypatch.setattr(batch, "__version__", "99.0")
     variants.append(key())
     monkeypatch.undo()

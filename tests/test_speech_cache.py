@@ -45,6 +45,16 @@ def test_the_key_is_stable_and_changes_with_every_field(monkeypatch: pytest.Monk
     assert KEY not in others and len(others) == 9
 
 
+def test_a_voice_file_is_keyed_by_its_content_not_its_name() -> None:
+    piper = dataclasses.replace(VOICE, engine="piper", name="en_US-joe-medium", model="a" * 64)
+    key = clip_key("In", piper, "piper-tts 1.8.0")
+    assert (
+        clip_key("In", dataclasses.replace(piper, name="/elsewhere/joe.onnx"), "piper-tts 1.8.0")
+        == key
+    )
+    assert clip_key("In", dataclasses.replace(piper, model="b" * 64), "piper-tts 1.8.0") != key
+
+
 def test_put_then_get_gives_the_same_samples(tmp_path: Path) -> None:
     store = ClipCache(tmp_path)
     assert store.get(KEY) is None
