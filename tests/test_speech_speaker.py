@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +15,7 @@ from coreg_audio.audio.loudness import SPEECH_REFERENCE_LUFS, clip_loudness_lufs
 from coreg_audio.errors import MissingComponent
 from coreg_audio.speech import ENGINES, Speaker, voices
 from coreg_audio.speech.cache import ClipCache, clip_key
+from coreg_audio.speech.choice import concrete
 from coreg_audio.speech.clips import FADE_OUT_MS, even_out, to_output_rate, trimmed
 from coreg_audio.speech.engine import (
     EngineAudio,
@@ -216,6 +218,30 @@ def test_close_closes_every_engine(tmp_path: Path, fakes: FakeEngines) -> None:
     assert speaker.clip("In", VOICE).size > 0, "clips already made are still served"
 
 
+def test_auto_is_spoken_by_the_engine_it_stands_for(speaker: Speaker, fakes: FakeEngines) -> None:
+    auto = VoiceSettings(rate_wpm=130)
+    with pytest.raises(VoiceNotFound, match="no piper voice 'en_US-joe-medium'"):
+        speaker.clip("In", auto)  # the fake engine has no Piper voice: it says which it was asked
+    assert list(fakes.made) == ["piper"]
+    assert fakes.made["piper"].calls == [("In", concrete(auto))]
+
+
+def test_a_batch_runs_on_one_engine_per_core(tmp_path: Path) -> None:
+    made: list[FakeEngine] = []
+
+    def factory(name: str) -> SpeechEngine:
+        made.append(FakeEngine(name))
+        return made[-1]
+
+    items = [(f"Number {i}", VOICE) for i in range(8)]
+    with Speaker(tmp_path, engine_factory=factory) as speaker:
+        speaker.prepare(items)
+        assert [engine.closed for engine in made] == [0] + [1] * (len(made) - 1)
+    assert len(made) == min(os.cpu_count() or 1, len(items))
+    assert sum(len(engine.calls) for engine in made) == len(items)
+    assert all(engine.closed == 1 for engine in made)
+
+
 def test_engines_are_the_ones_scripts_may_name() -> None:
     assert ENGINES == ENGINE_NAMES == ("auto", "piper", "pyttsx3", "espeak")
     for not_an_engine in ("festival", "auto"):
@@ -231,9 +257,10 @@ WORDS = ["In", "Out", "2", "7"]
 SENTENCE = "Sit facing each other, or side by side, wherever feels right for you both."
 
 
-@pytest.fixture(params=ENGINES)
+@pytest.fixture(params=[engine for engine in ENGINES if engine != "auto"])
 def engine_voice(request: pytest.FixtureRequest) -> VoiceSettings:
-    return VoiceSettings(engine=request.param)
+    """Each real engine (auto is one of them, made concrete: see test_speech_choice)."""
+    return concrete(VoiceSettings(engine=request.param))
 
 
 def onset_ms(clip: np.ndarray) -> float:

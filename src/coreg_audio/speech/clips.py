@@ -17,7 +17,7 @@ from ..audio.loudness import SPEECH_REFERENCE_LUFS, clip_loudness_lufs
 from ..audio.sounds import fade
 from ..units import SAMPLE_RATE_HZ, db_to_gain, ms_to_samples
 
-PROCESSING_VERSION = 3
+PROCESSING_VERSION = 4
 """Part of every cache key: bump it whenever this module changes what a clip sounds like."""
 
 ONSET_THRESHOLD_DB = -45.0
@@ -148,16 +148,17 @@ def _peaks_held(speech: np.ndarray) -> np.ndarray:
 
     Limiting takes some loudness off and bringing the clip back up raises the
     peaks again, so the clip is limited and re-levelled a few times, each pass
-    aiming lower by what the last one missed by.
+    aiming lower by what the last one missed by; the first aims below the goal by
+    the unlimited clip's miss (the passes: a third fewer on Piper's speech, a
+    seventh on espeak-ng's, with peaks as close to the goal).
     """
     goal_dbtp = SPEECH_REFERENCE_LUFS + PEAK_TO_LOUDNESS_DB
     aim_dbtp = goal_dbtp
-    for done in range(PEAK_PASSES):
+    for _ in range(PEAK_PASSES):
         missed_db = true_peak_dbtp(speech) - goal_dbtp
         if missed_db <= PEAK_TOLERANCE_DB:
             break
-        if done:
-            aim_dbtp -= missed_db
+        aim_dbtp -= missed_db
         speech = normalize_loudness(_limited(speech, aim_dbtp))
     return speech
 
