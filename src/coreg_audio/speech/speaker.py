@@ -150,7 +150,11 @@ class Speaker:
         done = 0
         cores = os.cpu_count() or 1
         for engine_name in dict.fromkeys(voice.engine for _, voice in missing):
-            batch = [item for item in missing if item[1].engine == engine_name]
+            # Longest first, so no engine is left with a long sentence while the others idle.
+            batch = sorted(
+                (item for item in missing if item[1].engine == engine_name),
+                key=lambda item: -len(item[0]),
+            )
             engines = self._engines_for(batch[0][1], min(cores, len(batch)))
             free: queue.SimpleQueue[SpeechEngine] = queue.SimpleQueue()
             for engine in engines:
