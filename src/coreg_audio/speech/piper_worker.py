@@ -130,7 +130,7 @@ def serve(conn: Connection) -> None:
                 raise ValueError(f"unknown request {request[0]!r}")
             _, text, model, config, length_scale, timeout_s, finish = request
             if loaded is None or loaded.key != (model, config):
-                loaded = None
+                loaded = None  # one voice in memory at a time: let the last one go first
                 loaded = LoadedVoice(model, config)
             speak = functools.partial(loaded.speak, text, length_scale, finish)
             result = in_forked_child(speak, timeout_s) if hasattr(os, "fork") else speak()
