@@ -551,10 +551,10 @@ def test_piper_cues_are_sped_up_to_fit_and_a_warm_cache_starts_no_worker(tmp_pat
             made.clear()
     assert not any(engine.worker_pid for engine in made), "the warm run speaks nothing"
     for timeline in timelines:
-        cues = [event for event in kinds(timeline, "cue") if event.text == cue]
+        cues = [event for event in kinds(timeline, CueEvent) if event.text == cue]
         assert len(cues) == 2
         for event in cues:
             assert event.voice is not None and event.voice.engine == "piper"
             assert 120 < event.voice.rate_wpm <= 150, "sped up, by at most 1.25x"
             assert event.end_samples - event.start_samples <= at(inhale_s)
-    assert kinds(timelines[0], "cue") == kinds(timelines[1], "cue")
+    assert kinds(timelines[0], CueEvent) == kinds(timelines[1], CueEvent)

@@ -50,6 +50,8 @@ from coreg_audio.format.values import (
     json_value,
 )
 from coreg_audio.format.voices import ENGINES, VOICE_KEYS, VoiceChoice, VoiceValue
+from coreg_audio.speech.choice import concrete
+from coreg_audio.speech.voice import VoiceSettings
 from coreg_audio.timeline.compile import voice_settings
 
 from .conftest import REPO
@@ -271,12 +273,10 @@ def test_top_level_defaults_are_the_models() -> None:
 def test_voice_defaults_are_what_the_compiler_speaks_with() -> None:
     settings, volume = voice_settings(read(BASE), None)
     defaults = {key.name: key.default for key in VOICE_KEYS}
-    assert (settings.engine, settings.rate_wpm, volume) == (
-        defaults["engine"],
-        defaults["rate"],
-        defaults["volume"],
-    )
-    assert settings.name is None and settings.pitch is None
+    written = VoiceSettings(engine=defaults["engine"], rate_wpm=defaults["rate"])
+    assert settings == concrete(written), "the default engine, auto, made an engine"
+    assert volume == defaults["volume"]
+    assert settings.pitch is None
 
 
 def test_every_script_field_is_one_top_level_keys() -> None:
