@@ -19,6 +19,7 @@ import platformdirs
 import pytest
 
 from coreg_audio import cache as cache_module
+from coreg_audio.atomic import PARTIAL_MARK
 from coreg_audio.cache import (
     CACHE_DIR_ENV,
     ArrayStore,
@@ -131,9 +132,11 @@ def test_a_writer_killed_midway_leaves_no_entry(tmp_path: Path) -> None:
     assert entries.get(KEY) is None
     assert not entries.path(KEY).exists()
     leftovers = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert len(leftovers) == 1 and leftovers[0].name.endswith(".tmp")
-    assert entries.size_bytes() == leftovers[0].stat().st_size
-    assert entries.clear() == 1, "clearing the cache also sweeps the orphan"
+    assert len(leftovers) == 1 and PARTIAL_MARK in leftovers[0].name
+    older = leftovers[0].with_name(f".{KEY}.x1y2z3.tmp")
+    older.write_bytes(b"left by an older version")
+    assert entries.size_bytes() == leftovers[0].stat().st_size + older.stat().st_size
+    assert entries.clear() == 2, "clearing the cache also sweeps the orphans"
     entries.put(KEY, CLIP)
     assert entries.get(KEY) is not None
 

@@ -11,12 +11,11 @@ import pytest
 from coreg_audio.output.captions import (
     caption_paths,
     lrc,
-    lrc_time,
-    vtt_time,
     webvtt,
     write_captions,
 )
 from coreg_audio.speech.voice import VoiceSettings
+from coreg_audio.time_text import hh_mm_ss_mmm, lrc_time
 from coreg_audio.timeline.compile import compile_timeline
 from coreg_audio.timeline.events import (
     Chapter,
@@ -81,22 +80,6 @@ def srt_of(path: Path) -> list[tuple[float, float, str]]:
     return cues
 
 
-def test_lrc_time_rounds_to_the_nearest_hundredth_and_keeps_counting_minutes() -> None:
-    assert lrc_time(0) == "[00:00.00]"
-    assert lrc_time(220) == "[00:00.00]"
-    assert lrc_time(221) == "[00:00.01]"
-    assert lrc_time(59 * SR + 44_000) == "[01:00.00]"
-    assert lrc_time(3725 * SR + SR // 2) == "[62:05.50]"
-
-
-def test_vtt_time_has_hours_and_milliseconds() -> None:
-    assert vtt_time(0) == "00:00:00.000"
-    assert vtt_time(22) == "00:00:00.000"
-    assert vtt_time(23) == "00:00:00.001"
-    assert vtt_time(3725 * SR + SR // 4) == "01:02:05.250"
-    assert vtt_time(100 * 3600 * SR) == "100:00:00.000"
-
-
 def test_lrc_has_a_line_per_spoken_item_at_its_start_and_a_clearing_one_at_its_end() -> None:
     timeline = counting_timeline()
     lines = lrc(timeline).splitlines()
@@ -157,7 +140,7 @@ def test_webvtt_cues_run_from_start_to_end_and_are_escaped() -> None:
     for number, (block, event) in enumerate(zip(blocks, spoken, strict=True), start=1):
         cue_id, times, words = block.split("\n")
         assert cue_id == str(number)
-        assert times == f"{vtt_time(event.start_samples)} --> {vtt_time(event.end_samples)}"
+        assert times == f"{hh_mm_ss_mmm(event.start_samples)} --> {hh_mm_ss_mmm(event.end_samples)}"
         assert "<" not in words and ">" not in words
     assert blocks[-1].endswith("\nA &lt; B &amp; C --&gt; D")
     assert text.count("-->") == len(spoken)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from coreg_audio.output.cover import cover_for
-from coreg_audio.output.index_page import THUMBNAIL_PX, IndexEntry, index_html, length_label
+from coreg_audio.output.index_page import THUMBNAIL_PX, IndexEntry, index_html
 from coreg_audio.timeline.compile import compile_timeline
 from coreg_audio.units import SAMPLE_RATE_HZ
 
@@ -25,14 +25,6 @@ def entry(title: str, seconds: int, page: str, **extra: str) -> IndexEntry:
 
 def thumbnail(text: str) -> str:
     return cover_for(compile_timeline(script_from(text), FakeSpeech())).data_url(THUMBNAIL_PX)
-
-
-def test_length_is_written_as_a_player_shows_it() -> None:
-    assert length_label(0) == "0:00"
-    assert length_label(59 * SR + SR // 2) == "0:59"
-    assert length_label(60 * SR) == "1:00"
-    assert length_label(573 * SR) == "9:33"
-    assert length_label(3725 * SR) == "62:05"
 
 
 def test_every_track_is_listed_in_order_with_its_facts_and_link() -> None:

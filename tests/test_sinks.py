@@ -31,7 +31,6 @@ from coreg_audio.output.sinks import (
     chapter_comment,
     check_bitrate,
     check_output,
-    check_writable,
     ffmetadata,
     find_ffmpeg,
     flac_picture,
@@ -40,7 +39,6 @@ from coreg_audio.output.sinks import (
     output_format,
     quantize_int16,
     renumber_mp3,
-    write_file_atomically,
 )
 from coreg_audio.timeline.events import Chapter
 from coreg_audio.units import SAMPLE_RATE_HZ, seconds_to_samples
@@ -215,22 +213,6 @@ def test_bitrate_must_be_a_lame_constant_bitrate() -> None:
     for rate in (0, 8, 100, 129, 330, -128):
         with pytest.raises(UsageError, match=r"32, 40, 48.*320"):
             check_bitrate(rate)
-
-
-def test_check_writable_names_the_problem_in_one_line(tmp_path: Path) -> None:
-    problems = {
-        tmp_path / "missing" / "a.mp3": "the folder .*missing does not exist",
-        tmp_path: "it is a folder",
-        Path("/sys/a.wav"): r"the folder /sys is not writable \(",
-    }
-    (tmp_path / "file").write_text("x")
-    problems[tmp_path / "file" / "a.mp3"] = "the folder .*file does not exist"
-    for path, message in problems.items():
-        with pytest.raises(UsageError, match=message) as raised:
-            check_writable(path)
-        assert "\n" not in str(raised.value)
-    check_writable(tmp_path / "fine.mp3")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
 
 
 def test_check_output_makes_every_check(tmp_path: Path) -> None:
@@ -888,13 +870,3 @@ def test_flac_picture_block_layout() -> None:
     assert block[4:8] == (9).to_bytes(4, "big") and block[8:17] == b"image/png"
     assert block[-len(png) - 4 : -len(png)] == len(png).to_bytes(4, "big")
     assert block.endswith(png)
-
-
-def test_write_file_atomically_replaces_whole_or_not_at_all(tmp_path: Path) -> None:
-    target = tmp_path / "list.m3u8"
-    target.write_text("old")
-    write_file_atomically(target, b"new")
-    assert target.read_bytes() == b"new"
-    with pytest.raises(UsageError, match="does not exist"):
-        write_file_atomically(tmp_path / "gone" / "x", b"data")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["list.m3u8"]

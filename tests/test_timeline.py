@@ -14,7 +14,6 @@ from coreg_audio.timeline.events import (
     SpeechEvent,
     Timeline,
     ToneEvent,
-    clock_mm_ss,
 )
 from coreg_audio.units import SAMPLE_RATE_HZ
 
@@ -109,9 +108,3 @@ def test_text_lists_time_section_kind_and_words() -> None:
     assert lines[2].split() == ["00:03.0", "Arriving", "tone", "glide", "inhale"]
     assert lines[3].split() == ["00:03.0", "Arriving", "cue", "In"]
     assert lines[6].split() == ["00:12.0", "Arriving", "bell", "bell,", "rings", "5", "s"]
-
-
-def test_clock() -> None:
-    assert clock_mm_ss(0) == "00:00.0"
-    assert clock_mm_ss(SAMPLE_RATE_HZ * 61 + SAMPLE_RATE_HZ // 2) == "01:01.5"
-    assert clock_mm_ss(SAMPLE_RATE_HZ * 3 * 3600) == "180:00.0"

@@ -11,7 +11,6 @@ import pytest
 from coreg_audio.errors import ScriptError
 from coreg_audio.format.breathe import Breathe
 from coreg_audio.format.validate import (
-    clock,
     expanded_step_count,
     minimum_duration_s,
     validate,
@@ -130,4 +129,3 @@ def test_durations_without_speech() -> None:
     assert expanded_step_count(script.steps) == 9
     breathe = script.steps[3]
     assert isinstance(breathe, Breathe) and breathe.duration_s(script) == 27
-    assert clock(Fraction(3725)) == "1:02:05"

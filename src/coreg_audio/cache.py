@@ -1,8 +1,8 @@
 """The disk cache: speech clips, ambience loops and track gains, each kept by content.
 
 Everything here can be made again from the script, so a missing, corrupt or
-unwritable entry is only ever a miss. Entries are written whole under a
-temporary name and renamed into place, so parallel renders share them safely.
+unwritable entry is only ever a miss. Entries are written whole (``atomic``),
+so parallel renders share them safely.
 """
 
 from __future__ import annotations
@@ -13,18 +13,21 @@ import json
 import logging
 import os
 import re
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import platformdirs
 
+from .atomic import PARTIAL_MARK, write_file
+from .errors import CoregError
+
 CACHE_DIR_ENV = "COREG_AUDIO_CACHE_DIR"
 KINDS = ("speech", "ambience", "gains", "voices")
 
 _ENTRY = re.compile(r"[0-9a-f]{64}\.npy")
-_TEMPORARY = re.compile(r"\.[0-9a-f]{64}\..+\.tmp")
+_TEMPORARY = re.compile(rf"\.[0-9a-f]{{64}}\.(?:npy{re.escape(PARTIAL_MARK)}[0-9a-f]{{8}}|.+\.tmp)")
+"""A partial entry, left by a writer that was killed (``.tmp``: by an older version)."""
 _log = logging.getLogger(__name__)
 
 
@@ -74,28 +77,22 @@ class ArrayStore:
         if not self._writable:
             return
         target = self.path(key)
-        temporary: str | None = None
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(
-                dir=target.parent, prefix=f".{key}.", suffix=".tmp"
+            write_file(
+                target,
+                lambda stream: np.save(stream, np.ascontiguousarray(value), allow_pickle=False),
+                durable=False,
             )
-            with os.fdopen(handle, "wb") as stream:
-                np.save(stream, np.ascontiguousarray(value), allow_pickle=False)
-            os.replace(temporary, target)
-            temporary = None
-        except OSError as exc:
+        except (OSError, CoregError) as exc:
             self._writable = False
+            cause = exc if isinstance(exc, OSError) else exc.__cause__
             _log.warning(
                 "cannot write the cache in %s (%s); keeping what it would hold in "
                 "memory for this run",
                 self.folder,
-                exc.strerror or exc,
+                (cause.strerror if isinstance(cause, OSError) else None) or cause or exc,
             )
-        finally:
-            if temporary is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
 
     def files(self) -> list[Path]:
         """Only files a store writes, so clearing a mistaken folder deletes nothing else."""

@@ -20,7 +20,7 @@ from .format.overrides import Overrides
 from .format.sounds import TONE_CHOICES
 from .format.voices import ENGINES
 from .practice import Progress
-from .timeline.events import clock_mm_ss
+from .time_text import mm_ss, mm_ss_tenths
 
 EXIT_INTERRUPTED = 130
 DEFAULT_SEED = 1
@@ -125,7 +125,7 @@ def _list_table(rows: list[practice.Listing]) -> list[str]:
     """Aligned columns: name, length, title, where the script was found."""
     table = [("NAME", "LENGTH", "TITLE", "WHERE")]
     for row in rows:
-        length = clock_mm_ss(row.duration_samples)[:5] if row.duration_samples else "?"
+        length = mm_ss(row.duration_samples) if row.duration_samples else "?"
         where = "built-in" if row.origin == "built-in" else _home_short(row.path.parent)
         table.append((row.name, length, row.title, where))
     widths = [max(len(cells[i]) for cells in table) for i in range(3)]
@@ -172,8 +172,7 @@ def _show_plot(script: str, out: Path, as_json: bool, overrides: Overrides) -> N
     loaded = practice.load(script, overrides)
     timeline = plot.plot_practice(loaded, out, practice.timeline_of)
     click.echo(
-        f"wrote {out} ({clock_mm_ss(timeline.duration_samples)[:5]}, "
-        f"{len(timeline.chapters)} sections)"
+        f"wrote {out} ({mm_ss(timeline.duration_samples)}, {len(timeline.chapters)} sections)"
     )
 
 
@@ -295,8 +294,7 @@ def render(
     with _progress_bar() as progress:
         timeline = rendering.render(loaded, target, options, progress)
     click.echo(
-        f"wrote {target} ({clock_mm_ss(timeline.duration_samples)[:5]}, "
-        f"{len(timeline.chapters)} chapters)"
+        f"wrote {target} ({mm_ss(timeline.duration_samples)}, {len(timeline.chapters)} chapters)"
     )
     if captions:
         lrc_path, vtt_path = write_captions(timeline, target)
@@ -398,7 +396,7 @@ def play_command(script: str, device: str | None, seed: int, **flags: Any) -> No
         count = len(result.underruns)
         click.echo(
             f"{count} underrun{'s' if count > 1 else ''} (the first at "
-            f"{clock_mm_ss(result.underruns[0])}): the sound stopped for a moment while "
+            f"{mm_ss_tenths(result.underruns[0])}): the sound stopped for a moment while "
             "the computer was busy",
             err=True,
         )

@@ -6,12 +6,10 @@ explains every key, so a new author learns the format by changing it.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import tempfile
 from pathlib import Path
 
+from ..atomic import write_file
 from ..errors import UsageError
 from ..library import SCRIPT_SUFFIXES
 from .schema import SCHEMA_FILE
@@ -63,59 +61,17 @@ def template_text(name: str, schema_file: Path = SCHEMA_FILE) -> str:
 def write_new(name: str, folder: Path) -> Path:
     """Write ``NAME.yaml`` in ``folder`` from the template; never replaces a file.
 
-    The text goes to a hidden file first and is linked into place in one step,
-    so the target appears whole or not at all, and a file that appeared meanwhile
-    is not overwritten.
+    The file appears whole or not at all, and one that appeared meanwhile is
+    not overwritten.
     """
     stem = practice_name(name)
     target = folder / f"{stem}.yaml"
-    mode = _file_mode()
+    exists = f"{target} already exists; choose another name, or move that file away first"
     if target.exists():
-        raise UsageError(
-            f"{target} already exists; choose another name, or move that file away first"
-        )
-    if not folder.is_dir():
-        raise UsageError(f"cannot write {target}: the folder {folder} does not exist")
+        raise UsageError(exists)
     text = template_text(stem)
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=folder)
-    except OSError as error:
-        raise UsageError(f"cannot write in {folder}: {error.strerror or error}") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(temporary, mode)
-        _place(Path(temporary), target)
+        write_file(target, text.encode("utf-8"), replace=False, failure=UsageError)
     except FileExistsError:
-        raise UsageError(
-            f"{target} already exists; choose another name, or move that file away first"
-        ) from None
-    except OSError as error:
-        raise UsageError(f"cannot write {target}: {error.strerror or error}") from None
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        raise UsageError(exists) from None
     return target
-
-
-def _place(temporary: Path, target: Path) -> None:
-    """Move ``temporary`` to ``target`` unless ``target`` exists (``FileExistsError``).
-
-    A hard link refuses an existing target atomically; folders that cannot hold
-    links (some USB and network drives) get a rename after one more check.
-    """
-    try:
-        os.link(temporary, target)
-    except FileExistsError:
-        raise
-    except OSError:
-        if target.exists():
-            raise FileExistsError(target) from None
-        os.replace(temporary, target)
-
-
-def _file_mode() -> int:
-    """The mode a plainly created file gets (0644 under the usual umask)."""
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask

@@ -11,6 +11,7 @@ from fractions import Fraction
 
 from ..errors import Problem, ScriptError
 from ..suggest import suggestion
+from ..time_text import h_mm_ss
 from .model import Loc, Script, Step, Text, VoiceRef
 from .placeholders import fill, placeholder_problems
 from .sounds import BUILT_IN_AMBIENCES, ambience_path
@@ -71,8 +72,8 @@ def check(script: Script, doubtful: frozenset[str] = frozenset()) -> Iterator[Pr
     if least_s > MAX_DURATION_S:
         yield at(
             script.steps_loc,
-            f"the practice would last at least {clock(least_s)}; "
-            f"at most {clock(Fraction(MAX_DURATION_S))} is allowed",
+            f"the practice would last at least {h_mm_ss(least_s)}; "
+            f"at most {h_mm_ss(Fraction(MAX_DURATION_S))} is allowed",
         )
 
 
@@ -105,9 +106,3 @@ def expanded_step_count(steps: tuple[Step, ...]) -> int:
 def minimum_duration_s(script: Script, steps: tuple[Step, ...]) -> Fraction:
     """The steps' length with every spoken text taken as instantaneous: a lower bound."""
     return sum((step.least_s(script) for step in steps), Fraction(0))
-
-
-def clock(seconds: Fraction | float) -> str:
-    """h:mm:ss for messages."""
-    whole = int(seconds)
-    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"

@@ -18,8 +18,9 @@ from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.text import Text
 
-from ..timeline.events import BeatEvent, Event, SectionEvent, SpokenEvent, Timeline, clock_mm_ss
-from ..units import SAMPLE_RATE_HZ
+from ..time_text import mm_ss, mm_ss_tenths
+from ..timeline.events import BeatEvent, Event, SectionEvent, SpokenEvent, Timeline
+from ..units import samples_to_float_s, samples_to_seconds
 from .keys import KEY_HELP
 
 SIDES = ("left", "right")
@@ -119,7 +120,7 @@ class ScreenIndex:
         return Breath(
             span.phase,
             fullness(span.phase, progress),
-            (span.end_samples - position) / SAMPLE_RATE_HZ,
+            samples_to_float_s(span.end_samples - position),
         )
 
     def _side(self, position: int) -> str | None:
@@ -178,10 +179,10 @@ def side_line(side: str, cells: int = PACER_CELLS) -> Text:
 def elapsed_line(elapsed_samples: int, total_samples: int, cells: int = PACER_CELLS) -> Text:
     """Elapsed time, a bar of the way through, and the total."""
     done = round(cells * elapsed_samples / max(total_samples, 1))
-    line = Text(f"{clock_mm_ss(elapsed_samples)[:5]} ")
+    line = Text(f"{mm_ss(elapsed_samples)} ")
     line.append("━" * done, style="cyan")
     line.append("─" * (cells - done), style="dim")
-    line.append(f" {clock_mm_ss(total_samples)[:5]}")
+    line.append(f" {mm_ss(total_samples)}")
     return line
 
 
@@ -233,7 +234,7 @@ class LiveScreen:
             state.words,
             state.side,
             state.paused,
-            state.elapsed_samples // SAMPLE_RATE_HZ,
+            math.floor(samples_to_seconds(state.elapsed_samples)),
             None
             if state.breath is None
             else (
@@ -283,7 +284,7 @@ class PlainLog:
 
 
 def plain_line(event: Event) -> str:
-    when = clock_mm_ss(event.start_samples)
+    when = mm_ss_tenths(event.start_samples)
     if isinstance(event, SectionEvent):
         return f"{when}  section  {event.title}"
     text = event.text if isinstance(event, SpokenEvent) else ""

@@ -31,6 +31,7 @@ from types import FrameType
 from typing import Any, Literal
 
 from .. import __version__
+from ..atomic import write_file, write_if_changed
 from ..cache import content_key, source_fingerprint
 from ..errors import CoregError, UsageError
 from ..format.model import Script
@@ -39,13 +40,13 @@ from ..format.sounds import ambience_path
 from ..library import Found, available
 from ..practice import Progress, load_found
 from ..resources import shipped_folder
+from ..time_text import mm_ss
 from ..timeline.compile import spoken_requests
-from ..timeline.events import clock_mm_ss
 from ..units import samples_to_float_s
 from .captions import caption_paths, write_captions
 from .index_page import INDEX_NAME, THUMBNAIL_PX, IndexEntry, index_html
 from .page import page_path
-from .sinks import check_bitrate, check_output, renumber_mp3, write_file_atomically
+from .sinks import check_bitrate, check_output, renumber_mp3
 
 DEFAULT_OUT_DIR = Path("coreg-audio-tracks")
 MANIFEST_NAME = ".coreg-audio-tracks.json"
@@ -197,9 +198,9 @@ def render_all(
     ordered = tuple(outcomes[found.name] for found in library)
     playlist = out_dir / PLAYLIST_NAME
     listed = [track for track in ordered if track.status != "failed"]
-    _write_if_changed(playlist, m3u8(listed))
+    write_if_changed(playlist, m3u8(listed).encode("utf-8"))
     index = out_dir / INDEX_NAME
-    _write_if_changed(index, index_html(index_entries(listed), _album(options)))
+    write_if_changed(index, index_html(index_entries(listed), _album(options)).encode("utf-8"))
     return BatchReport(ordered, removed, playlist, index)
 
 
@@ -248,17 +249,6 @@ def _album(options: BatchOptions) -> str:
     from .render import DEFAULT_ALBUM
 
     return options.album or DEFAULT_ALBUM
-
-
-def _write_if_changed(path: Path, text: str) -> None:
-    """Leave an identical file alone, so a run that changed nothing changes nothing."""
-    data = text.encode("utf-8")
-    try:
-        if path.read_bytes() == data:
-            return
-    except OSError:
-        pass
-    write_file_atomically(path, data)
 
 
 # --- what decides a track's bytes ------------------------------------------------------------
@@ -416,7 +406,7 @@ class _Manifest:
     def write(self) -> None:
         text = json.dumps(self._document(), sort_keys=True)
         if text != self._written:
-            write_file_atomically(self.path, (text + "\n").encode("utf-8"))
+            write_file(self.path, (text + "\n").encode("utf-8"))
             self._written = text
 
 
@@ -582,5 +572,5 @@ def _render_track(job: _Job) -> _Done:
 
 def describe(outcome: TrackOutcome) -> str:
     """One line for the terminal: what happened to a track."""
-    length = clock_mm_ss(outcome.duration_samples)[:5] if outcome.duration_samples else ""
+    length = mm_ss(outcome.duration_samples) if outcome.duration_samples else ""
     return f"{outcome.status:<10} {outcome.path.name}  {length}  {outcome.title}".rstrip()

@@ -8,20 +8,13 @@ expect, unless the next item starts at that very moment.
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
+from ..atomic import write_file
+from ..time_text import hh_mm_ss_mmm, lrc_length, lrc_time
 from ..timeline.events import SpokenEvent, Timeline
-from ..units import SAMPLE_RATE_HZ, round_half_up
-from .sinks import clock_ms, write_file_atomically
 
 _VTT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-_LRC_UNITS_PER_S = 100
-
-
-def _units(samples: int, per_second: int) -> int:
-    """``samples`` in whole centi- or milliseconds, rounded once, halves up."""
-    return round_half_up(Fraction(samples * per_second, SAMPLE_RATE_HZ))
 
 
 def _one_line(text: str) -> str:
@@ -30,17 +23,6 @@ def _one_line(text: str) -> str:
 
 def _spoken(timeline: Timeline) -> list[SpokenEvent]:
     return [event for event in timeline.spoken_events() if event.text.strip()]
-
-
-def lrc_time(samples: int) -> str:
-    """[mm:ss.xx]; minutes go past 59 rather than into hours, as LRC players expect."""
-    centiseconds = _units(samples, _LRC_UNITS_PER_S)
-    minutes, rest = divmod(centiseconds, 60 * _LRC_UNITS_PER_S)
-    seconds, hundredths = divmod(rest, _LRC_UNITS_PER_S)
-    return f"[{minutes:02d}:{seconds:02d}.{hundredths:02d}]"
-
-
-vtt_time = clock_ms
 
 
 def lrc(timeline: Timeline) -> str:
@@ -52,8 +34,7 @@ def lrc(timeline: Timeline) -> str:
     lines = [f"[ti:{_one_line(timeline.title)}]"]
     if timeline.author:
         lines.append(f"[ar:{_one_line(timeline.author)}]")
-    total = _units(timeline.duration_samples, 1)
-    lines.append(f"[length:{total // 60:02d}:{total % 60:02d}]")
+    lines.append(f"[length:{lrc_length(timeline.duration_samples)}]")
     spoken = _spoken(timeline)
     for index, event in enumerate(spoken):
         lines.append(f"{lrc_time(event.start_samples)}{_one_line(event.text)}")
@@ -70,7 +51,8 @@ def webvtt(timeline: Timeline) -> str:
     for number, event in enumerate(_spoken(timeline), start=1):
         text = _one_line(event.text).translate(_VTT_ESCAPES)
         blocks.append(
-            f"{number}\n{vtt_time(event.start_samples)} --> {vtt_time(event.end_samples)}\n{text}"
+            f"{number}\n{hh_mm_ss_mmm(event.start_samples)} --> {hh_mm_ss_mmm(event.end_samples)}\n"
+            f"{text}"
         )
     return "\n\n".join(blocks) + "\n"
 
@@ -83,6 +65,6 @@ def caption_paths(track: Path) -> tuple[Path, Path]:
 def write_captions(timeline: Timeline, track: Path) -> tuple[Path, Path]:
     """Write NAME.lrc and NAME.vtt beside ``track``, each whole or not at all."""
     lrc_path, vtt_path = caption_paths(track)
-    write_file_atomically(lrc_path, lrc(timeline).encode("utf-8"))
-    write_file_atomically(vtt_path, webvtt(timeline).encode("utf-8"))
+    write_file(lrc_path, lrc(timeline).encode("utf-8"))
+    write_file(vtt_path, webvtt(timeline).encode("utf-8"))
     return lrc_path, vtt_path

@@ -11,7 +11,7 @@ import html
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..units import SAMPLE_RATE_HZ
+from ..time_text import length_m_ss
 from .page import asset, fill
 
 INDEX_NAME = "index.html"
@@ -33,15 +33,9 @@ class IndexEntry:
     """The cover as a ``data:`` URL, or empty."""
 
 
-def length_label(duration_samples: int) -> str:
-    """m:ss in whole seconds, as the page and ``render`` show a track's length."""
-    seconds = duration_samples // SAMPLE_RATE_HZ
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
 def _entry_html(entry: IndexEntry) -> str:
     title = html.escape(" ".join(entry.title.split()) or entry.page)
-    facts = (length_label(entry.duration_samples), entry.subtitle)
+    facts = (length_m_ss(entry.duration_samples), entry.subtitle)
     meta = " · ".join(part for part in facts if part)
     image = (
         f'<img src="{html.escape(entry.thumbnail)}" alt="" width="96" height="96">'

@@ -36,10 +36,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_file
 from ..timeline.events import Timeline
 from ..units import SAMPLE_RATE_HZ
 from .cover import Cover, cover_for, movement_stretches
-from .sinks import write_file_atomically
 
 PAGE_FORMAT = 1
 ASSETS = Path(__file__).with_name("page_assets")
@@ -169,5 +169,5 @@ def write_page(timeline: Timeline, track: Path, cover: Cover | None = None) -> P
     """Write NAME.html beside ``track`` (whole or not at all); the cover is drawn if not given."""
     cover = cover if cover is not None else cover_for(timeline)
     path = page_path(track)
-    write_file_atomically(path, page_html(timeline, track.name, cover).encode("utf-8"))
+    write_file(path, page_html(timeline, track.name, cover).encode("utf-8"))
     return path

@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..atomic import write_file
 from ..errors import UsageError
 from ..format.model import PHASES, Script
+from ..time_text import m_ss
 from ..timeline.events import (
     BeatEvent,
     BellEvent,
@@ -31,7 +33,6 @@ from ..timeline.events import (
     Timeline,
 )
 from ..units import samples_to_float_s
-from .sinks import write_file_atomically
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -240,11 +241,6 @@ def _breath_y(level: float) -> float:
     return BREATH_Y[0] + (BREATH_Y[1] - BREATH_Y[0]) * level
 
 
-def _clock(seconds: float) -> str:
-    whole = round(seconds)
-    return f"{whole // 60}:{whole % 60:02d}"
-
-
 def draw(data: PlotData, out: Path) -> None:
     """Paint ``data`` into ``out`` (png, svg or pdf), whole or not at all."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -263,7 +259,7 @@ def draw(data: PlotData, out: Path) -> None:
         hspace=0.45,
     )
     figure.suptitle(
-        f"{data.title}  ·  {_clock(data.duration_s)}  ·  {len(data.sections)} sections",
+        f"{data.title}  ·  {m_ss(data.duration_s)}  ·  {len(data.sections)} sections",
         fontsize=14,
         fontweight="bold",
         x=0.07,
@@ -283,7 +279,7 @@ def draw(data: PlotData, out: Path) -> None:
         _draw_row(_Row(ax, index * row_s, (index + 1) * row_s), data)
     picture = io.BytesIO()
     figure.savefig(picture, format=fmt, dpi=DPI)
-    write_file_atomically(out, picture.getvalue())
+    write_file(out, picture.getvalue())
 
 
 @dataclass(frozen=True)
@@ -323,7 +319,7 @@ def _draw_row(row: _Row, data: PlotData) -> None:
     ax.tick_params(axis="y", length=0)
     step_s = next(step for limit, step in TICK_STEPS_S if row.length_s <= limit)
     ticks = list(range(int(row.start_s), int(row.end_s) + 1, step_s))
-    ax.set_xticks(ticks, [_clock(t) for t in ticks], fontsize=8)
+    ax.set_xticks(ticks, [m_ss(t) for t in ticks], fontsize=8)
     _draw_sections(row, data)
     _draw_speech(row, data)
     _draw_breath(row, data)

@@ -1,7 +1,7 @@
 """Where the finished track goes: WAV, MP3, M4A and Opus files that appear whole or not at all.
 
-A sink writes to a hidden temporary file beside its target and renames it into
-place only once the encoder has finished, so a failure or Ctrl-C never leaves a
+A sink writes to a hidden partial file beside its target (``atomic``) and renames
+it into place only once the encoder has finished, so a failure or Ctrl-C never leaves a
 half-written track behind, and never harms a file already at the target.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import fcntl
 import itertools
-import math
 import os
 import shutil
 import signal
@@ -22,15 +21,16 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from secrets import token_hex
 from types import TracebackType
 from typing import IO, ClassVar, Final, Self
 
 import numpy as np
 
+from ..atomic import PartialFile, check_writable, write_file
 from ..errors import MissingComponent, RenderFailed, UsageError
+from ..time_text import chapter_clock, hh_mm_ss_mmm
 from ..timeline.events import Chapter
-from ..units import CHANNELS, SAMPLE_RATE_HZ, round_half_up, samples_to_seconds
+from ..units import CHANNELS, SAMPLE_RATE_HZ, samples_to_seconds
 
 SUPPORTED_SUFFIXES: Final = (".mp3", ".wav", ".m4a", ".opus")
 MP3_BITRATES_KBPS: Final = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
@@ -44,7 +44,6 @@ FFMPEG_MISSING: Final = "render to MP3 needs ffmpeg: sudo apt-get install ffmpeg
 _INT16_FULL_SCALE: Final = 32768.0
 _WAV_BYTES_PER_FRAME: Final = 2 * CHANNELS
 _WAV_MAX_DATA_BYTES: Final = 0xFFFFFFFF - 36
-_PARTIAL_STEM_MAX_BYTES: Final = 200
 _STDERR_TAIL_LINES: Final = 5
 _PIPE_BYTES: Final = 1 << 20
 _COMMENT_LANGUAGE: Final = b"und"
@@ -89,26 +88,12 @@ def chapter_comment(summary: str, chapters: Sequence[Chapter]) -> str:
     reads "h:mm:ss", as show notes do.
     """
     with_hours = any(samples_to_seconds(c.start_samples) >= 3600 for c in chapters)
-    lines = [f"{_clock(c.start_samples, with_hours)} {' '.join(c.title.split())}" for c in chapters]
+    lines = [
+        f"{chapter_clock(c.start_samples, with_hours)} {' '.join(c.title.split())}"
+        for c in chapters
+    ]
     parts = [part for part in (summary.strip(), "\n".join(lines)) if part]
     return "\n\n".join(parts)
-
-
-def _clock(samples: int, with_hours: bool) -> str:
-    minutes, seconds = divmod(math.floor(samples_to_seconds(samples)), 60)
-    if not with_hours:
-        return f"{minutes:02d}:{seconds:02d}"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}"
-
-
-def clock_ms(samples: int) -> str:
-    """HH:MM:SS.mmm (as WebVTT and Ogg chapters write time), rounded once to the millisecond."""
-    milliseconds = round_half_up(samples_to_seconds(samples) * 1000)
-    seconds, millis = divmod(milliseconds, 1000)
-    minutes, seconds = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
 def _plain_text(text: str) -> str:
@@ -225,7 +210,7 @@ def renumber_mp3(path: Path, track: tuple[int, int]) -> None:
             out.write(b"ID3\x03\x00\x00" + size + body)
             shutil.copyfileobj(source, out)
 
-    _write_atomically(path, write)
+    write_file(path, write)
 
 
 def flac_picture(png: bytes) -> str:
@@ -292,36 +277,6 @@ def find_ffmpeg() -> str:
     return ffmpeg
 
 
-def check_writable(path: Path) -> None:
-    """Fail now, before any audio is made, if a track could not be written at ``path``."""
-    fd, partial = _create_partial(path)
-    os.close(fd)
-    partial.unlink()
-
-
-def write_file_atomically(path: Path, data: bytes) -> None:
-    """Write a small file (captions, a playlist) whole or not at all, as the sinks write tracks."""
-    _write_atomically(path, lambda file: file.write(data))
-
-
-def _write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
-    """Let ``write`` fill a hidden file beside ``path``, then put it in place whole."""
-    fd, partial = _create_partial(path)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(partial, path)
-    except OSError as error:
-        partial.unlink(missing_ok=True)
-        raise RenderFailed(f"cannot write {path}: {error.strerror}") from error
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    _sync_folder(path.parent)
-
-
 def check_output(path: Path, *, bitrate_kbps: int = DEFAULT_BITRATE_KBPS) -> None:
     """Every check ``open_sink`` makes, for a command to call before it makes audio."""
     suffix = output_format(path)
@@ -351,32 +306,6 @@ def open_sink(
     return encoders[suffix](path, info, ffmpeg=find_ffmpeg(), bitrate_kbps=bitrate_kbps)
 
 
-def _create_partial(path: Path) -> tuple[int, Path]:
-    """Create the hidden file beside ``path`` that becomes it on success.
-
-    Beside, so the final rename stays on one file system and is atomic; created
-    with mode 0o666 so the umask applies as it would to any new file.
-    """
-    if path.is_dir():
-        raise UsageError(f"cannot write {path}: it is a folder")
-    folder = path.parent
-    if not folder.is_dir():
-        raise UsageError(f"cannot write {path}: the folder {folder} does not exist")
-    stem = path.name
-    while len(os.fsencode(stem)) > _PARTIAL_STEM_MAX_BYTES:
-        stem = stem[:-1]
-    while True:
-        partial = folder / f".{stem}.partial-{token_hex(4)}"
-        try:
-            return os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), partial
-        except FileExistsError:
-            continue
-        except OSError as error:
-            raise UsageError(
-                f"cannot write {path}: the folder {folder} is not writable ({error.strerror})"
-            ) from error
-
-
 def _enlarge_pipe(pipe: IO[bytes] | None) -> None:
     """Hold about three seconds of audio in the pipe to ffmpeg (the default holds 0.2 s).
 
@@ -388,16 +317,6 @@ def _enlarge_pipe(pipe: IO[bytes] | None) -> None:
     if pipe is not None and set_size is not None:
         with suppress(OSError):
             fcntl.fcntl(pipe.fileno(), set_size, _PIPE_BYTES)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename durable; some file systems cannot sync a folder, which is harmless."""
-    with suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 class Sink(ABC):
@@ -412,7 +331,7 @@ class Sink(ABC):
         self.path = path
         self.info = info
         self.samples_written = 0
-        self._partial: Path | None = None
+        self._partial: PartialFile | None = None
         self._open = False
 
     @abstractmethod
@@ -433,9 +352,9 @@ class Sink(ABC):
     def __enter__(self) -> Self:
         if self._partial is not None:
             raise RuntimeError("a sink can be used only once")
-        fd, self._partial = _create_partial(self.path)
+        self._partial = PartialFile(self.path)
         try:
-            self._start(fd, self._partial)
+            self._start(self._partial.fd, self._partial.path)
         except OSError as error:
             self._abandon()
             raise RenderFailed(f"cannot start writing {self.path}: {error}") from error
@@ -470,28 +389,27 @@ class Sink(ABC):
             if self.samples_written == 0:
                 raise RenderFailed(f"nothing to write to {self.path}: the track is empty")
             self._finish()
-            partial = self._partial_path()
-            with partial.open("rb") as file:
-                os.fsync(file.fileno())
-            os.replace(partial, self.path)
+            self._partial_file().commit()
         except OSError as error:
             self._abandon()
             raise RenderFailed(f"cannot write {self.path}: {error.strerror}") from error
         except BaseException:
             self._abandon()
             raise
-        _sync_folder(self.path.parent)
 
     def _abandon(self) -> None:
         try:
             self._abort()
         finally:
-            self._partial_path().unlink(missing_ok=True)
+            self._partial_file().discard()
 
-    def _partial_path(self) -> Path:
+    def _partial_file(self) -> PartialFile:
         if self._partial is None:
             raise RuntimeError("the sink was never entered")
         return self._partial
+
+    def _partial_path(self) -> Path:
+        return self._partial_file().path
 
 
 def _stereo_float32(block: np.ndarray) -> np.ndarray:
@@ -771,7 +689,7 @@ class OpusSink(FfmpegSink):
         tags = super()._extra_tags()
         for number, chapter in enumerate(self.info.chapters):
             tags += [
-                (f"CHAPTER{number:03d}", clock_ms(chapter.start_samples)),
+                (f"CHAPTER{number:03d}", hh_mm_ss_mmm(chapter.start_samples)),
                 (f"CHAPTER{number:03d}NAME", chapter.title),
             ]
         if self.info.cover_png:

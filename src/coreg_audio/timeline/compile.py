@@ -17,11 +17,12 @@ from ..format.model import Loc, Script, Step, Text, Voice, VoiceRef
 from ..format.placeholders import fill
 from ..format.sounds import ambience_path
 from ..format.steps import walk_steps
-from ..format.validate import MAX_DURATION_S, clock
+from ..format.validate import MAX_DURATION_S
 from ..format.voices import ENGINE, RATE, VOLUME
 from ..speech.choice import concrete
 from ..speech.voice import MAX_SPEEDUP, VoiceSettings
-from ..units import SAMPLE_RATE_HZ, seconds_to_samples
+from ..time_text import h_mm_ss, seconds_2dp
+from ..units import seconds_to_samples
 from .events import (
     AmbienceBed,
     BreathPhase,
@@ -50,8 +51,8 @@ def compile_timeline(script: Script, speech: SpeechLengths) -> Timeline:
     if end_s > MAX_DURATION_S:
         builder.problem(
             script.steps_loc,
-            f"the practice lasts {clock(end_s)}; at most "
-            f"{clock(Fraction(MAX_DURATION_S))} is allowed",
+            f"the practice lasts {h_mm_ss(end_s)}; at most "
+            f"{h_mm_ss(Fraction(MAX_DURATION_S))} is allowed",
         )
     builder.report_fit_problems()
     if builder.problems:
@@ -304,9 +305,9 @@ class _Builder:
         where = "before its phase ends" if at_phase_end else "before the next spoken item"
         message = (
             f"step {path} ({kind}), cycle {item.cycle}, {item.phase}: the {what} "
-            f"'{item.text}' needs {_s(base)} ({_s(quickest)} spoken {MAX_SPEEDUP:g}x "
-            f"faster) but has {_s(slot)} {where}; lengthen the phase, shorten the "
-            "words or raise the voice's rate"
+            f"'{item.text}' needs {seconds_2dp(base)} ({seconds_2dp(quickest)} spoken "
+            f"{MAX_SPEEDUP:g}x faster) but has {seconds_2dp(slot)} {where}; lengthen the "
+            "phase, shorten the words or raise the voice's rate"
         )
         self._failures[key] = _FitFailure(loc, message)
 
@@ -318,7 +319,3 @@ class _Builder:
                 else ""
             )
             self.problem(failure.loc, failure.message + more)
-
-
-def _s(samples: int) -> str:
-    return f"{samples / SAMPLE_RATE_HZ:.2f} s"

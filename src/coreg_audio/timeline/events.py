@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Literal
 
 from ..format.model import ToneStyle
 from ..speech.voice import VoiceSettings
+from ..time_text import mm_ss_tenths
 from ..units import SAMPLE_RATE_HZ, samples_to_float_s
 
 EventKind = Literal["speech", "cue", "count", "tone", "beat", "bell", "section"]
@@ -243,20 +244,14 @@ class Timeline:
 
     def to_text(self) -> str:
         """A readable schedule: time, section, kind and words, one line per event."""
-        lines = [f"{self.title}  ({clock_mm_ss(self.duration_samples)})"]
+        lines = [f"{self.title}  ({mm_ss_tenths(self.duration_samples)})"]
         section = self.chapters[0].title if self.chapters else ""
         for event in self.events:
             if isinstance(event, SectionEvent):
                 section = event.title
                 continue
             lines.append(
-                f"{clock_mm_ss(event.start_samples):>9}  {section[:24]:<24}  "
+                f"{mm_ss_tenths(event.start_samples):>9}  {section[:24]:<24}  "
                 f"{event.kind:<7}  {event.describe()}".rstrip()
             )
         return "\n".join(lines)
-
-
-def clock_mm_ss(samples: int) -> str:
-    """mm:ss.s (minutes grow past 59 rather than wrapping into hours)."""
-    tenths = round(samples * 10 / SAMPLE_RATE_HZ)
-    return f"{tenths // 600:02d}:{tenths % 600 // 10:02d}.{tenths % 10}"
