@@ -1,1 +1,2 @@
-"""Sound: synthesized tones and ambience, the numpy mixer, loudness and the limiter."""
+"""Sound: decoded files, synthesized tones and ambience, the numpy mixer, loudness, the limiter
+and the mastering chain."""

@@ -23,7 +23,6 @@ from .. import cache
 from ..format.sounds import BUILT_IN_AMBIENCES
 from ..speech.voice import VoiceSettings
 from ..timeline.events import (
-    AmbienceBed,
     BeatEvent,
     BellEvent,
     Event,
@@ -103,7 +102,9 @@ class Mixer:
         self._speech: dict[tuple[str, VoiceSettings, float], np.ndarray] = {}
         self._bed = timeline.ambience
         self._seed = seed
-        self._ambience = _open_ambience(self._bed, seed) if self._bed is not None else None
+        self._ambience = (
+            ambience_sources.open_ambience(self._bed.sound, seed) if self._bed is not None else None
+        )
         self._speaking = _merge_intervals(
             [(event.start_samples, event.end_samples) for event in timeline.spoken_events()],
             ms_to_samples(DUCK_ATTACK_MS + DUCK_RELEASE_MS),
@@ -123,7 +124,9 @@ class Mixer:
         """
         digest = hashlib.sha256()
         digest.update(
-            cache.source_fingerprint(__file__, sounds.__file__, ambience_sources.__file__).encode()
+            cache.source_fingerprint(
+                __file__, sounds.__file__, *ambience_sources.SOURCE_FILES
+            ).encode()
         )
         digest.update(repr((self.timeline.duration_samples, self._bed)).encode())
         clips: dict[tuple[str, VoiceSettings], str] = {}
@@ -309,12 +312,6 @@ class _Envelope:
 
     def value(self) -> float | np.ndarray:
         return self._level if self._curve is None else self._curve
-
-
-def _open_ambience(bed: AmbienceBed, seed: int) -> ambience_sources.AmbienceSource:
-    if bed.sound in BUILT_IN_AMBIENCES:
-        return ambience_sources.built_in(bed.sound, seed)
-    return ambience_sources.from_file(Path(bed.sound))
 
 
 def _merge_intervals(intervals: list[tuple[int, int]], join_samples: int) -> list[tuple[int, int]]:

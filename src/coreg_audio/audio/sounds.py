@@ -1,7 +1,7 @@
 """The synthesized sounds: breath tones, chimes, the bowl bell and movement beats.
 
 Everything here is a pure function of its arguments returning mono float32 at
-``SAMPLE_RATE_HZ`` (``pan`` makes stereo). Each sound is made as loud as speech
+our sample rate (``pan`` makes stereo). Each sound is made as loud as speech
 (``SPEECH_REFERENCE_LUFS``) at level 0 dB; the mixer applies a script's level
 afterwards. Every sound starts and ends at exactly zero through a raised-cosine
 fade, so nothing clicks wherever the timeline places it.
@@ -15,7 +15,13 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..units import SAMPLE_RATE_HZ, db_to_gain, ms_to_samples, seconds_to_samples
+from ..units import (
+    db_to_gain,
+    ms_to_samples,
+    rfft_frequencies_hz,
+    samples_to_float_s,
+    seconds_to_samples,
+)
 from .loudness import SPEECH_REFERENCE_LUFS, clip_loudness_lufs
 
 PHASES: tuple[str, ...] = ("inhale", "hold", "exhale", "rest")
@@ -188,6 +194,12 @@ def _glide_envelope_db(length_samples: int, phase: str) -> np.ndarray:
     return result
 
 
+def oscillator_phase_rad(frequency_hz: np.ndarray) -> np.ndarray:
+    """The phase of an oscillator that follows ``frequency_hz`` sample by sample (last axis)."""
+    phase_rad: np.ndarray = samples_to_float_s(2.0 * math.pi * np.cumsum(frequency_hz, axis=-1))
+    return phase_rad
+
+
 def _soft_oscillator(pitch_hz: np.ndarray) -> np.ndarray:
     """A sine with a little 2nd and 3rd harmonic and a faint voice 4 cents sharp (float64).
 
@@ -198,7 +210,7 @@ def _soft_oscillator(pitch_hz: np.ndarray) -> np.ndarray:
     voices = ((1.0, 1.0), (2.0 ** (4.0 / 1200.0), 0.1))
     out = np.zeros(pitch_hz.shape[0], dtype=np.float64)
     for detune_ratio, voice_gain in voices:
-        phase_rad = 2.0 * math.pi * np.cumsum(pitch_hz * detune_ratio) / SAMPLE_RATE_HZ
+        phase_rad = oscillator_phase_rad(pitch_hz * detune_ratio)
         phase_rad -= phase_rad[0] if phase_rad.size else 0.0
         for number, harmonic_gain in harmonics:
             if float(np.max(pitch_hz, initial=0.0)) * detune_ratio * number > _MAX_PARTIAL_HZ:
@@ -238,7 +250,7 @@ def _struck(
     pair_gain: float,
 ) -> np.ndarray:
     """Exponentially decaying partials, each optionally a detuned pair (float64)."""
-    time_s = np.arange(length_samples, dtype=np.float64) / SAMPLE_RATE_HZ
+    time_s = samples_to_float_s(np.arange(length_samples, dtype=np.float64))
     out = np.zeros(length_samples, dtype=np.float64)
     for partial in partials:
         frequency_hz = fundamental_hz * partial.ratio
@@ -299,7 +311,7 @@ def bell(ring_samples: int) -> np.ndarray:
     _check_length(ring_samples)
     if ring_samples == 0:
         return np.zeros(0, dtype=np.float32)
-    ring_s = ring_samples / SAMPLE_RATE_HZ
+    ring_s = samples_to_float_s(ring_samples)
     struck = _struck(
         ring_samples, BELL_FUNDAMENTAL_HZ, BELL_PARTIALS, ring_s, BELL_BEAT_PAIR_GAIN
     ).astype(np.float32)
@@ -348,17 +360,17 @@ def _low_passed(samples: np.ndarray, cutoff_hz: float, order: int = 4) -> np.nda
     scipy.signal would add tens of megabytes to every render that has beats.
     """
     spectrum = np.fft.rfft(samples)
-    frequency_hz = np.fft.rfftfreq(samples.shape[0], 1.0 / SAMPLE_RATE_HZ)
+    frequency_hz = rfft_frequencies_hz(samples.shape[0])
     spectrum /= np.sqrt(1.0 + (frequency_hz / cutoff_hz) ** (2 * order))
     return np.fft.irfft(spectrum, samples.shape[0])
 
 
 def _beat_unscaled(design: _BeatDesign) -> np.ndarray:
     length_samples = seconds_to_samples(BEAT_LENGTH_S)
-    time_s = np.arange(length_samples, dtype=np.float64) / SAMPLE_RATE_HZ
+    time_s = samples_to_float_s(np.arange(length_samples, dtype=np.float64))
     drop = np.exp(-time_s / design.pitch_drop_s)
     frequency_hz = design.end_hz + (design.start_hz - design.end_hz) * drop
-    phase_rad = 2.0 * math.pi * np.cumsum(frequency_hz) / SAMPLE_RATE_HZ
+    phase_rad = oscillator_phase_rad(frequency_hz)
     thump = np.sin(phase_rad - phase_rad[0]) * np.exp(-time_s / design.decay_s)
     noise = np.random.default_rng(_BEAT_NOISE_SEED).standard_normal(length_samples)
     muffled = _low_passed(noise, design.noise_cutoff_hz)

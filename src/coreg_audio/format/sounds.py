@@ -15,7 +15,7 @@ from .nodes import NodeReader, loc_of
 from .values import Choice, Schema, Value, real, seconds
 
 BUILT_IN_AMBIENCES: tuple[str, ...] = ("ocean", "rain", "brown-noise", "pink-noise")
-"""The generated ambiences (``audio.ambience`` makes them)."""
+"""The generated ambiences (``audio.ambience_generated`` makes them)."""
 NO_AMBIENCE = "none"
 
 

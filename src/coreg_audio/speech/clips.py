@@ -15,7 +15,7 @@ import numpy as np
 from ..audio.limiter import TruePeakLimiter, true_peak_dbtp
 from ..audio.loudness import SPEECH_REFERENCE_LUFS, clip_loudness_lufs
 from ..audio.sounds import fade
-from ..units import SAMPLE_RATE_HZ, db_to_gain, ms_to_samples
+from ..units import db_to_gain, ms_to_samples, rate_ratio
 
 PROCESSING_VERSION = 4
 """Part of every cache key: bump it whenever this module changes what a clip sounds like."""
@@ -70,16 +70,14 @@ def load_dsp() -> None:
 
 
 def to_output_rate(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
-    """Samples at SAMPLE_RATE_HZ (float64), by polyphase resampling (22050 Hz is 2:1)."""
+    """Samples at our rate (float64), by polyphase resampling (22050 Hz is 2:1)."""
     x = np.asarray(samples, dtype=np.float64)
-    if sample_rate_hz == SAMPLE_RATE_HZ:
+    ratio = rate_ratio(sample_rate_hz)
+    if ratio == 1:
         return x
     from scipy.signal import resample_poly  # only on a cache miss: keeps renders light
 
-    common = math.gcd(SAMPLE_RATE_HZ, sample_rate_hz)
-    return np.asarray(
-        resample_poly(x, SAMPLE_RATE_HZ // common, sample_rate_hz // common), dtype=np.float64
-    )
+    return np.asarray(resample_poly(x, ratio.numerator, ratio.denominator), dtype=np.float64)
 
 
 def audible_span(samples: np.ndarray) -> tuple[int, int]:
@@ -164,7 +162,7 @@ def _peaks_held(speech: np.ndarray) -> np.ndarray:
 
 
 def trimmed(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
-    """The engine's speech at SAMPLE_RATE_HZ, cut to its audible span and faded (float64).
+    """The engine's speech at our rate, cut to its audible span and faded (float64).
 
     The audible onset lands PRE_ROLL_MS after sample 0; the clip ends TAIL_KEEP_MS
     after the last audible sample. Where the engine's audio starts or ends too close

@@ -6,7 +6,6 @@ loudness are the job of ``clips.py`` so that every engine's clips line up alike.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from .. import errors
+from ..audio.decode import read_pcm_file
 from ..errors import CoregError, RenderFailed, UsageError
 from ..suggest import close_matches
 from .voice import VoiceSettings, normalize_language
@@ -208,18 +208,10 @@ def _not_found(
 
 
 def decode_audio_file(path: Path) -> EngineAudio:
-    """Read an engine's WAV or AIFF file with pydub, the project's decoder, as mono float."""
-    with warnings.catch_warnings():
-        # pydub warns on import about a missing ffmpeg (not needed for WAV) and audioop.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from pydub import AudioSegment
+    """Read an engine's WAV or AIFF file with the project's decoder, as mono float."""
     try:
-        segment = AudioSegment.from_file(str(path), format=path.suffix.lstrip(".") or None)
+        samples, sample_rate_hz = read_pcm_file(path)
     except Exception as exc:
         raise RenderFailed(f"cannot read the speech engine's audio {path.name}: {exc}") from exc
-    full_scale = float(1 << (8 * segment.sample_width - 1))
-    samples = np.asarray(segment.get_array_of_samples(), dtype=np.float64) / full_scale
-    if segment.channels > 1:
-        samples = samples.reshape(-1, segment.channels).mean(axis=1)
-    return EngineAudio(samples=samples.astype(np.float32), sample_rate_hz=segment.frame_rate)
+    mono = samples.mean(axis=1) if samples.shape[1] > 1 else samples[:, 0]
+    return EngineAudio(samples=mono.astype(np.float32), sample_rate_hz=sample_rate_hz)

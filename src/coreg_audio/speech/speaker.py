@@ -110,7 +110,7 @@ def voices_by_engine(engine: str | None = None) -> list[tuple[str | None, list[V
 
 
 class Speaker:
-    """Finished speech clips: mono float32 at SAMPLE_RATE_HZ, trimmed, at speech loudness.
+    """Finished speech clips: mono float32 at our sample rate, trimmed, at speech loudness.
 
     Clips are shared and read-only. Engines start on the first cache miss and stop at
     ``close()`` (or the end of a ``with`` block).
@@ -177,7 +177,7 @@ class Speaker:
                     extra.close()
 
     def clip(self, text: str, voice: VoiceSettings) -> np.ndarray:
-        """Mono float32 at SAMPLE_RATE_HZ: trimmed, loudness-normalized, faded; cached."""
+        """Mono float32 at our sample rate: trimmed, loudness-normalized, faded; cached."""
         item = self._concrete((text, voice))
         found = self._clips.get(item)
         if found is not None:
