@@ -389,8 +389,8 @@ class Bench:
             jobs, out = int(sys.argv[1]), Path(sys.argv[2])
             found = [library.resolve(name) for name in sys.argv[3:]]
             began = time.perf_counter()
-            report = batch.render_all(batch.BatchOptions(seed=1, bitrate_kbps=128, out_dir=out,
-                                                         jobs=jobs), practices=found)
+            report = batch.render_all(batch.BatchOptions(out_dir=out, jobs=jobs),
+                                      practices=found)
             assert report.exit_code == 0 and report.count("rendered") == len(found)
             print(time.perf_counter() - began)
         """)
@@ -489,7 +489,7 @@ class Bench:
             sample = int(sys.argv[2])
             with Speaker() as voice:
                 timeline = build_timeline(load(sys.argv[1]), voice)
-                mixer = Mixer(timeline, voice)
+                mixer = Mixer(timeline, voice, 1)
                 began = time.perf_counter()
                 for _ in mixer.blocks():
                     pass

@@ -28,18 +28,11 @@ from coreg_audio import practice
 from coreg_audio.errors import UsageError
 from coreg_audio.format.overrides import Overrides
 from coreg_audio.library import Found
-from coreg_audio.output import batch
-from coreg_audio.output.batch import (
-    MANIFEST_NAME,
-    PLAYLIST_NAME,
-    BatchOptions,
-    BatchReport,
-    m3u8,
-    render_all,
-    track_key,
-)
+from coreg_audio.output.batch import BatchOptions, BatchReport, render_all
+from coreg_audio.output.batch_manifest import MANIFEST_FORMAT, MANIFEST_NAME
 from coreg_audio.output.index_page import INDEX_NAME
-from coreg_audio.speech.piper_voices import VOICES_ENV, find_voice
+from coreg_audio.output.playlist import PLAYLIST_NAME
+from coreg_audio.output.render import RenderOptions
 from coreg_audio.units import SAMPLE_RATE_HZ
 
 from .test_render import ebur128
@@ -66,7 +59,6 @@ PRACTICES = {
           - bell: {strikes: 1, ring: 2}
         """,
 }
-OPTIONS = BatchOptions(seed=1, bitrate_kbps=128)
 ALL_FILES = sorted(
     [f"{name}{suffix}" for name in PRACTICES for suffix in (".html", ".lrc", ".mp3", ".vtt")]
     + [MANIFEST_NAME, PLAYLIST_NAME, INDEX_NAME]
@@ -84,8 +76,16 @@ def library_of(folder: Path) -> list[Found]:
     return [Found(path.stem, path, "test") for path in sorted(folder.glob("*.yaml"))]
 
 
-def run_all(out_dir: Path, library: list[Found], **changes: object) -> BatchReport:
-    options = BatchOptions(**{**OPTIONS.__dict__, "out_dir": out_dir, **changes})  # type: ignore[arg-type]
+def run_all(
+    out_dir: Path,
+    library: list[Found],
+    *,
+    album: str | None = None,
+    overrides: Overrides | None = None,
+    jobs: int | None = None,
+) -> BatchReport:
+    render = RenderOptions(album=album) if album is not None else RenderOptions()
+    options = BatchOptions(render, out_dir, overrides or Overrides(), jobs)
     return render_all(options, practices=library)
 
 
@@ -261,7 +261,7 @@ def test_progress_is_one_bar_that_ends_full(
     _, library, _ = first_run
     calls: list[tuple[str, int, int]] = []
     render_all(
-        BatchOptions(seed=1, bitrate_kbps=128, out_dir=tmp_path, jobs=2),
+        BatchOptions(out_dir=tmp_path, jobs=2),
         lambda stage, done, total: calls.append((stage, done, total)),
         library,
     )
@@ -342,7 +342,7 @@ def test_an_unreadable_manifest_means_rendering_again(
     (out_dir / MANIFEST_NAME).write_text("{not json")
     report = run_all(out_dir, library)
     assert statuses(report) == {"arrive": "rendered", "close": "rendered"}
-    assert json.loads((out_dir / MANIFEST_NAME).read_text())["format"] == batch.MANIFEST_FORMAT
+    assert json.loads((out_dir / MANIFEST_NAME).read_text())["format"] == MANIFEST_FORMAT
 
 
 @pytest.mark.slow
@@ -447,70 +447,6 @@ def test_a_bad_flag_or_folder_stops_before_any_work(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="is a file"):
         run_all(tmp_path / "file", library)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "library"]
-
-
-def test_the_key_changes_with_everything_that_decides_the_bytes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (tmp_path / "rain.wav").write_bytes(b"RIFF one")
-    script_path = tmp_path / "p.yaml"
-    script_path.write_text("title: P\nambience: {sound: rain.wav}\nsteps:\n  - say: Hi.\n")
-    found = Found("p", script_path, "test")
-
-    class Versions:
-        version = "espeak-ng 1"
-
-        def of(self, engine: str) -> str:
-            return f"{engine} {self.version}"
-
-    versions = Versions()
-
-    def key(**changes: object) -> str:
-        options = BatchOptions(**{**OPTIONS.__dict__, **changes})  # type: ignore[arg-type]
-        script = practice.load_found(found, options.overrides)
-        return track_key(found, script, options, "sounds", versions)  # type: ignore[arg-type]
-
-    base = key()
-    assert key() == base
-    assert key(out_dir=tmp_path / "elsewhere", jobs=1) == base
-    variants = [
-        key(seed=2),
-        key(bitrate_kbps=192),
-        key(album="A"),
-        key(overrides=Overrides(pace="5-5")),
-        key(overrides=Overrides(rate_wpm=120)),
-    ]
-    script = practice.load_found(found)
-    variants.append(track_key(found, script, OPTIONS, "other", versions))  # type: ignore[arg-type]
-    versions.version = "espeak-ng 2"
-    variants.append(key())
-    versions.version = "espeak-ng 1"
-    (tmp_path / "rain.wav").write_bytes(b"RIFF two")
-    variants.append(key())
-    (tmp_path / "rain.wav").write_bytes(b"RIFF one")
-    joe = find_voice("en_US-joe-medium")
-    assert joe is not None
-    shadow = tmp_path / "voices"
-    shadow.mkdir()
-    (shadow / joe.model.name).symlink_to(joe.model)
-    (shadow / joe.config.name).write_text(joe.config.read_text() + "\n")
-    monkeypatch.setenv(VOICES_ENV, str(shadow))
-    variants.append(key())  # the same voice id, another file: another key
-    monkeypatch.delenv(VOICES_ENV)
-    monkeypatch.setattr(batch, "__version__", "99.0")
-    variants.append(key())
-    monkeypatch.undo()
-    script_path.write_text(script_path.read_text() + "\n")
-    variants.append(key())
-    assert len({base, *variants}) == len(variants) + 1
-
-
-def test_m3u8_lists_tracks_by_relative_path_with_one_line_titles() -> None:
-    tracks = [
-        batch.TrackOutcome("a", "rendered", Path("/x/a.mp3"), "Two\nlines", 44100 * 61 + 1),
-        batch.TrackOutcome("b", "unchanged", Path("/x/b.mp3"), "", 22050),
-    ]
-    assert m3u8(tracks) == "#EXTM3U\n#EXTINF:61,Two lines\na.mp3\n#EXTINF:0,b\nb.mp3\n"
 
 
 # --- through the command line ------------------------------------------------------------------

@@ -116,7 +116,7 @@ def test_ambience_fades_in_and_out_and_ducks_under_speech() -> None:
     mixer = mixer_for(AMBIENT, clips)
     speech = next(e for e in mixer.timeline.events if e.kind == "speech")
     silent_clips = FakeSpeech()
-    quiet = Mixer(mixer.timeline, _Silence(silent_clips))
+    quiet = Mixer(mixer.timeline, _Silence(silent_clips), 1)
     first = quiet.block(0, 50)
     assert np.max(np.abs(first)) < 1e-4
     end = quiet.block(quiet.length_samples - 50, 50)

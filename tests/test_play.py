@@ -30,6 +30,7 @@ import pytest
 from scipy.signal import correlate
 
 from coreg_audio.audio.limiter import TruePeakLimiter
+from coreg_audio.audio.master import mastered_blocks
 from coreg_audio.audio.mix import Mixer
 from coreg_audio.errors import MissingComponent, UsageError
 from coreg_audio.live.play import (
@@ -150,7 +151,7 @@ def pull_until_finished(player: Player, stream: FakeStream, frames: int = 3000) 
 def reference(session: Session) -> np.ndarray:
     """The rendered track before quantization."""
     return np.concatenate(
-        list(render.mastered_blocks(session.mixer, session.gain_db, session.ceiling_dbtp))
+        list(mastered_blocks(session.mixer, session.gain_db, session.ceiling_dbtp))
     )
 
 
@@ -327,7 +328,7 @@ def test_a_producer_that_falls_behind_is_counted_as_underruns(mixed: Session) ->
 
     slow = Session(
         mixed.timeline,
-        SlowMixer(mixed.timeline, _Clips(mixed.mixer)),
+        SlowMixer(mixed.timeline, _Clips(mixed.mixer), 1),
         mixed.gain_db,
         mixed.ceiling_dbtp,
         mixed.open_stream,
@@ -582,7 +583,7 @@ def _import_and_prepare_s(script: Path) -> float:
     probe = (
         "from coreg_audio import cli, practice\n"
         "from coreg_audio.live import play, screen\n"
-        "from coreg_audio.output.render import Mastering, master_gain_db\n"
+        "from coreg_audio.audio.master import Mastering, master_gain_db\n"
         "from coreg_audio.audio.mix import Mixer\n"
         "from coreg_audio.speech import Speaker\n"
         f"s = practice.load({str(script)!r})\n"

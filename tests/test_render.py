@@ -15,8 +15,18 @@ from mutagen.id3 import ID3
 from mutagen.mp3 import MP3, BitrateMode
 
 from coreg_audio.audio import mix
+from coreg_audio.audio.limiter import DEFAULT_CEILING_DBTP
+from coreg_audio.audio.loudness import TARGET_LUFS
+from coreg_audio.audio.master import Mastering
 from coreg_audio.errors import CoregError
-from coreg_audio.output.render import RenderOptions, render
+from coreg_audio.output.render import (
+    AAC_CEILING_DBTP,
+    LOW_BITRATE_CEILING_DBTP,
+    OPUS_CEILING_DBTP,
+    RenderOptions,
+    mastering_for,
+    render,
+)
 from coreg_audio.practice import load
 from coreg_audio.units import SAMPLE_RATE_HZ, ms_to_samples
 
@@ -244,28 +254,14 @@ def test_a_failed_render_leaves_no_file_and_keeps_the_old_one(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.wav", "x.yaml"]
 
 
-def test_the_gain_is_measured_once_per_mix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from coreg_audio.cache import CACHE_DIR_ENV
-    from coreg_audio.output.render import Mastering, master_gain_db
-    from coreg_audio.practice import build_timeline
-    from coreg_audio.speech import Speaker
-
-    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
-    script = tmp_path / "gain.yaml"
-    script.write_text("title: Gain\nambience: rain\nsteps:\n  - breathe: {cycles: 2}\n")
-    with Speaker() as voice:
-        timeline = build_timeline(load(str(script)), voice)
-        first = master_gain_db(mix.Mixer(timeline, voice), Mastering())
-
-        def no_mixing(self: mix.Mixer, start: int, length: int) -> np.ndarray:
-            raise AssertionError("the cached gain needs no mixing")
-
-        monkeypatch.setattr(mix.Mixer, "block", no_mixing)
-        assert master_gain_db(mix.Mixer(timeline, voice), Mastering()) == first
-        with pytest.raises(AssertionError, match="no mixing"):
-            master_gain_db(mix.Mixer(timeline, voice, seed=5), Mastering())
-        with pytest.raises(AssertionError, match="no mixing"):
-            master_gain_db(mix.Mixer(timeline, voice), Mastering(target_lufs=-18.0))
+def test_each_format_is_aimed_below_its_encoders_overshoot() -> None:
+    assert mastering_for(Path("t.wav"), 128) == Mastering()
+    assert mastering_for(Path("t.MP3"), 128) == Mastering(TARGET_LUFS + 0.4, DEFAULT_CEILING_DBTP)
+    assert mastering_for(Path("t.mp3"), 192) == Mastering(TARGET_LUFS + 0.3, DEFAULT_CEILING_DBTP)
+    assert mastering_for(Path("t.mp3"), 320) == Mastering(TARGET_LUFS, DEFAULT_CEILING_DBTP)
+    assert mastering_for(Path("t.mp3"), 64).ceiling_dbtp == LOW_BITRATE_CEILING_DBTP
+    assert mastering_for(Path("t.m4a"), 128) == Mastering(ceiling_dbtp=AAC_CEILING_DBTP)
+    assert mastering_for(Path("t.opus"), 64) == Mastering(ceiling_dbtp=OPUS_CEILING_DBTP)
 
 
 PEAKY = """\

@@ -41,7 +41,7 @@ AUTHOR_MODULES = (
 )
 """Where the messages an author meets while writing come from; each must be in the guide."""
 OTHER_MODULES = (
-    "output/sinks",
+    "output/formats",
     "atomic",
     "speech/espeak_engine",
     "speech/pyttsx3_engine",

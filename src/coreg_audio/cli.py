@@ -19,12 +19,11 @@ from .errors import CoregError, UsageError
 from .format.overrides import Overrides
 from .format.sounds import TONE_CHOICES
 from .format.voices import ENGINES
-from .practice import Progress
+from .output.formats import DEFAULT_BITRATE_KBPS
+from .practice import DEFAULT_SEED, Progress
 from .time_text import mm_ss, mm_ss_tenths
 
 EXIT_INTERRUPTED = 130
-DEFAULT_SEED = 1
-DEFAULT_BITRATE_KBPS = 128
 F = TypeVar("F", bound=Callable[..., Any])
 OVERRIDE_FLAGS = {
     "pace": "--pace",
@@ -316,6 +315,7 @@ def _render_all(
     album: str | None,
 ) -> None:
     from .output import batch
+    from .output.render import DEFAULT_ALBUM, RenderOptions
 
     if script is not None:
         raise UsageError(f"render takes a SCRIPT or --all, not both ('{script}' and --all)")
@@ -324,9 +324,7 @@ def _render_all(
             "--all writes NAME.mp3 for each practice into --out-dir; -o is for one SCRIPT"
         )
     options = batch.BatchOptions(
-        seed=seed,
-        bitrate_kbps=bitrate,
-        album=album,
+        render=RenderOptions(seed=seed, bitrate_kbps=bitrate, album=album or DEFAULT_ALBUM),
         out_dir=out_dir or batch.DEFAULT_OUT_DIR,
         overrides=overrides,
         jobs=jobs,

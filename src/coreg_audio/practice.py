@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str, int, int], None]
 """Called with (stage, done, total) as work advances."""
+DEFAULT_SEED = 1
+"""The seed of generated ambience when none is given, so renders repeat exactly."""
 
 
 def load(ref: str, overrides: Overrides | None = None) -> Script:

@@ -42,8 +42,6 @@ BEAT_LEVEL_DB = -9.0
 """Movement beats are felt more than heard, under the voice."""
 DUCK_ATTACK_MS = 150.0
 DUCK_RELEASE_MS = 600.0
-DEFAULT_SEED = 1
-"""The ambience seed when none is given, so renders repeat exactly (cli.py says it too)."""
 _CENTRE_GAIN = math.sqrt(0.5)
 
 
@@ -88,7 +86,7 @@ class _SoundCache:
 class Mixer:
     """The timeline's sound, before the master gain, as random-access stereo blocks."""
 
-    def __init__(self, timeline: Timeline, clips: ClipSource, seed: int = DEFAULT_SEED) -> None:
+    def __init__(self, timeline: Timeline, clips: ClipSource, seed: int) -> None:
         self.timeline = timeline
         self._clips = clips
         self._events = [
@@ -114,6 +112,10 @@ class Mixer:
     @property
     def length_samples(self) -> int:
         return self.timeline.duration_samples
+
+    @property
+    def sample_rate_hz(self) -> int:
+        return self.timeline.sample_rate_hz
 
     def fingerprint(self) -> str:
         """A hash of everything that decides the samples this mixer makes.

@@ -26,12 +26,12 @@ from typing import Any, Literal, Protocol
 import numpy as np
 
 from ..audio.limiter import TruePeakLimiter
-from ..audio.mix import DEFAULT_SEED, Mixer
+from ..audio.master import Mastering, master_gain_db
+from ..audio.mix import Mixer
 from ..audio.sounds import ease
 from ..errors import MissingComponent, UsageError
 from ..format.model import Script
-from ..output.render import Mastering, master_gain_db
-from ..practice import Progress, build_timeline
+from ..practice import DEFAULT_SEED, Progress, build_timeline
 from ..speech import Speaker
 from ..timeline.events import CycleEvent, Event, SectionEvent, SpeechEvent, Timeline
 from ..units import CHANNELS, SAMPLE_RATE_HZ, db_to_gain, ms_to_samples

@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from ..timeline.events import BeatEvent, BreathPhase, Timeline
-from ..units import SAMPLE_RATE_HZ
+from ..units import samples_to_float_s
 
 SIZE_PX = 600
 _SCALE = 2
@@ -139,7 +139,7 @@ class Shape:
 
 
 def _s(samples: int) -> float:
-    return samples / SAMPLE_RATE_HZ
+    return samples_to_float_s(samples)
 
 
 def breath_runs(breaths: Sequence[BreathPhase]) -> list[Run]:

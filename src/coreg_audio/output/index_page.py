@@ -20,6 +20,16 @@ THUMBNAIL_PX = 192
 
 
 @dataclass(frozen=True)
+class PageFacts:
+    """What the folder's index shows of a track besides its title and length."""
+
+    summary: str = ""
+    subtitle: str = ""
+    thumbnail: str = ""
+    """The cover as a small JPEG ``data:`` URL."""
+
+
+@dataclass(frozen=True)
 class IndexEntry:
     """One practice of the folder, as the index lists it."""
 

@@ -38,7 +38,7 @@ from typing import Any
 
 from ..atomic import write_file
 from ..timeline.events import Timeline
-from ..units import SAMPLE_RATE_HZ
+from ..units import samples_to_float_s
 from .cover import Cover, cover_for, movement_stretches
 
 PAGE_FORMAT = 1
@@ -57,7 +57,7 @@ def asset(name: str) -> str:
 
 
 def _seconds(samples: int) -> float:
-    return round(samples / SAMPLE_RATE_HZ, _TIME_DIGITS)
+    return round(samples_to_float_s(samples), _TIME_DIGITS)
 
 
 def page_data(timeline: Timeline, track_name: str, cover: Cover | None = None) -> dict[str, Any]:

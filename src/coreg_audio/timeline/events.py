@@ -217,6 +217,8 @@ class Timeline:
     ambience: AmbienceBed | None = None
     breaths: tuple[BreathPhase, ...] = ()
     """Every phase of every breathe step, in time order."""
+    sample_rate_hz: int = SAMPLE_RATE_HZ
+    """The rate every sample count here is at; what the mixer and the outputs run at."""
 
     @property
     def duration_s(self) -> float:
@@ -229,7 +231,7 @@ class Timeline:
         """The document ``show --json`` prints, as practice-format.md defines it."""
         return {
             "title": self.title,
-            "sample_rate": SAMPLE_RATE_HZ,
+            "sample_rate": self.sample_rate_hz,
             "duration": self.duration_s,
             "sections": [
                 {
