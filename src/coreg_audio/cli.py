@@ -403,7 +403,7 @@ def play_command(script: str, device: str | None, seed: int, **flags: Any) -> No
 @cli.command("devices")
 def devices_command() -> None:
     """The sound output devices; * marks the default (use one with 'play --device')."""
-    from .live.play import no_device_error, output_devices
+    from .live.devices import no_device_error, output_devices
 
     listed = output_devices()
     if not listed:
