@@ -28,9 +28,11 @@ def problems(text: str, folder: Path | None = None) -> list[str]:
 def test_unknown_placeholder_points_at_it() -> None:
     assert problems('title: T\nsteps:\n  - say: "Hello {a}, and {c}"\n') == [
         "test.yaml:3:17: error: in the text of step 1: the placeholder {a} has no value; add it "
-        "under 'params:' or pass --set a=... (params: none are defined)",
+        "under 'params:', pass --set a=..., or write {a|words} to say words when no value is "
+        "given (params: none are defined)",
         "test.yaml:3:26: error: in the text of step 1: the placeholder {c} has no value; add it "
-        "under 'params:' or pass --set c=... (params: none are defined)",
+        "under 'params:', pass --set c=..., or write {c|words} to say words when no value is "
+        "given (params: none are defined)",
     ]
 
 

@@ -1,4 +1,10 @@
-"""``{name}`` placeholders in spoken text, with ``{{`` and ``}}`` for literal braces."""
+"""``{name}`` placeholders in spoken text, with ``{{`` and ``}}`` for literal braces.
+
+``{name|words}`` says the value of ``name`` when it has one (from ``params`` or
+``--set``) and ``words`` when it has none, so a practice can speak to the
+partners by name when names are given and still read as plain sentences when
+they are not: ``"{a|One of you}, begin."`` is "Sam, begin." or "One of you, begin."
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,12 @@ class PlaceholderProblem:
     message: str
 
 
+def _parts(inside: str) -> tuple[str, str | None]:
+    """The name between the braces, and the words after its ``|`` (None without one)."""
+    name, bar, words = inside.partition("|")
+    return name.strip(), words.strip() if bar else None
+
+
 def placeholder_problems(source: str, known: Mapping[str, str]) -> list[PlaceholderProblem]:
     """Every malformed or unknown placeholder in ``source``, with its character offset."""
     problems: list[PlaceholderProblem] = []
@@ -23,8 +35,8 @@ def placeholder_problems(source: str, known: Mapping[str, str]) -> list[Placehol
         token = match.group(0)
         if token in ("{{", "}}"):
             continue
-        name = match.group(1)
-        if name is None:
+        inside = match.group(1)
+        if inside is None:
             problems.append(
                 PlaceholderProblem(
                     match.start(),
@@ -32,19 +44,22 @@ def placeholder_problems(source: str, known: Mapping[str, str]) -> list[Placehol
                     "literal brace, or '{name}' for a placeholder",
                 )
             )
-        elif not _NAME_RE.match(name.strip()):
+            continue
+        name, words = _parts(inside)
+        if not _NAME_RE.match(name):
             problems.append(
                 PlaceholderProblem(
                     match.start(), f"'{token}' is not a placeholder: write a name such as {{a}}"
                 )
             )
-        elif name.strip() not in known:
+        elif name not in known and words is None:
             names = ", ".join(sorted(known)) or "none are defined"
             problems.append(
                 PlaceholderProblem(
                     match.start(),
-                    f"the placeholder {{{name.strip()}}} has no value; add it under "
-                    f"'params:' or pass --set {name.strip()}=... (params: {names})",
+                    f"the placeholder {{{name}}} has no value; add it under 'params:', "
+                    f"pass --set {name}=..., or write {{{name}|words}} to say words "
+                    f"when no value is given (params: {names})",
                 )
             )
     return problems
@@ -57,7 +72,12 @@ def fill(source: str, values: Mapping[str, str]) -> str:
         token = match.group(0)
         if token in ("{{", "}}"):
             return token[0]
-        name = match.group(1)
-        return values[name.strip()] if name is not None else token
+        inside = match.group(1)
+        if inside is None:
+            return token
+        name, words = _parts(inside)
+        if name in values:
+            return values[name]
+        return words if words is not None else token
 
     return _TOKEN_RE.sub(replace, source)
