@@ -25,6 +25,7 @@ from coreg_audio.format import schema as schema_module
 from coreg_audio.format.keys import Has, Key, Kind, Needs, NotBoth, OneOf
 from coreg_audio.format.loader import parse_script_bytes
 from coreg_audio.format.model import BUILT_IN, Loc, Script, Step
+from coreg_audio.format.over import OverItems
 from coreg_audio.format.patterns import PHASE_KEYS, PatternValue
 from coreg_audio.format.reader import read_script
 from coreg_audio.format.sounds import (
@@ -115,6 +116,8 @@ def sample(key: Key[Any]) -> Any:
         return {value.parts[0]: "Now"}
     if isinstance(value, StepList):
         return [{"pause": 1}]
+    if isinstance(value, OverItems):
+        return [{"cycle": 1, "text": "Hi"}]
     raise AssertionError(f"no sample of {value!r}")
 
 
@@ -170,6 +173,16 @@ def step(kind: Kind, name: str, *, beside: bool) -> Build:
     return build
 
 
+def over_item(kind: Kind, say: Key[Any], name: str, *, beside: bool) -> Build:
+    """The key ``name`` of an item of a ``kind`` step's ``say`` list."""
+
+    def build(value: Any) -> dict[str, Any]:
+        item = put({"cycle": 1, "text": "Hi"}, name, value)
+        return step(kind, say.name, beside=beside)([item])
+
+    return build
+
+
 def shorthand(kind: Kind) -> Build:
     def build(value: Any) -> dict[str, Any]:
         return {**BASE, "steps": [{kind.name: value}]}
@@ -196,6 +209,15 @@ def places() -> Iterator[tuple[str, Key[Any], Build]]:
         for key in kind.keys:
             yield f"{kind.name} {key.name} inside", key, step(kind, key.name, beside=False)
             yield f"{kind.name} {key.name} beside", key, step(kind, key.name, beside=True)
+            if isinstance(key.value, OverItems):
+                for item_key in key.value.keys:
+                    for beside in (False, True):
+                        where = "beside" if beside else "inside"
+                        yield (
+                            f"{kind.name} say item {item_key.name} {where}",
+                            item_key,
+                            over_item(kind, key, item_key.name, beside=beside),
+                        )
 
 
 PLACES = list(places())

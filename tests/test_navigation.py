@@ -22,7 +22,10 @@ def test_restart_finds_the_innermost_step_of_each_repeat_pass() -> None:
               steps:
                 - say: Again.
                 - breathe: {cycles: 2, pattern: 2-2}
-          - repeat: {times: 2, steps: [{breathe: {cycles: 2, pattern: 1-1}}]}
+          - repeat:
+              times: 2
+              steps:
+                - breathe: {cycles: 2, pattern: 1-1, guide: 0, say: [{cycle: 2, text: Go.}]}
           - section: Two
           - bell: 1
         """)
@@ -45,5 +48,7 @@ def test_restart_finds_the_innermost_step_of_each_repeat_pass() -> None:
     assert step_start(timeline, events[0].end_samples + 1000) == events[0].start_samples
     assert step_start(timeline, tones[7].start_samples + 10) == tones[4].start_samples
     assert step_start(timeline, tones[14].start_samples) == tones[12].start_samples
+    over = [e for e in events if isinstance(e, SpeechEvent) and e.text == "Go."]
+    assert len(over) == 2 and step_start(timeline, over[1].end_samples) == tones[12].start_samples
     assert next_section_start(timeline, 0) == timeline.chapters[1].start_samples
     assert next_section_start(timeline, timeline.chapters[1].start_samples) is None

@@ -65,6 +65,11 @@ def scripts_that_validate() -> list[Path]:
     found = [
         *sorted((REPO / "scripts").glob("*.yaml")),
         *sorted(CONFORMANCE.glob("*.yaml")),
+        *[
+            path
+            for path in sorted((REPO / "tests" / "speaking-over").glob("*.yaml"))
+            if not path.name.startswith("errors-")
+        ],
         REPO / "src" / "coreg_audio" / "format" / "template.yaml",
     ]
     if SHARED_CONFORMANCE.is_dir():
@@ -129,6 +134,26 @@ VALID = {
           - breathe:
             cycles: 2
             pattern: 4-4-4-4
+    """,
+    "words over breath and movement": """
+        title: T
+        voices: {soft: {rate: 110}}
+        steps:
+          - breathe:
+              cycles: 8
+              guide: 0
+              say:
+                - {cycle: 3, text: "If your breath has drifted, that is all right."}
+                - {cycle: 6, phase: inhale, text: Find the tone again., voice: soft}
+          - breathe: {cycles: 2}
+            say:
+              - cycle: 2
+                phase: hold
+                text: Stay.
+                voice: {rate: 100}
+          - rock: {cycles: 4, guide: 1, say: [{cycle: 3, phase: right, text: Back}]}
+          - walk: {steps: 40, say: [{cycle: 12, text: Slower., voice: soft}]}
+          - walk: {steps: 4, say: []}
     """,
     "top level": """
         format: 1
@@ -195,6 +220,15 @@ def test_the_readers_structural_errors_are_rejected(name: str, text: str) -> Non
         "title: T\nsteps:\n  - breathe:\n    cycles: 2\n    minutes: 1\n",
         "title: T\nsteps:\n  - breathe: {cycles: 2}\n    to: 4-8\n    minutes: 1\n",
         "title: T\nsteps:\n  - breathe: {cycles: 1, cues: {inhail: In}}\n",
+        "title: T\nsteps:\n  - breathe: {cycles: 2, say: Hello}\n",
+        "title: T\nsteps:\n  - breathe: {cycles: 2}\n    say: Hello\n",
+        "title: T\nsteps:\n  - breathe: {cycles: 2, say: [Hello]}\n",
+        "title: T\nsteps:\n  - breathe: {cycles: 2, say: [{text: Hello}]}\n",
+        "title: T\nsteps:\n  - breathe: {cycles: 2, say: [{cycle: 1}]}\n",
+        "title: T\nsteps:\n  - breathe: {cycles: 2, say: [{cycle: 1, text: Hi, phase: left}]}\n",
+        "title: T\nsteps:\n  - rock: {cycles: 2, say: [{cycle: 1, text: Hi, phase: exhale}]}\n",
+        "title: T\nsteps:\n  - walk: {steps: 2, say: [{cycle: 1, text: Hi, phase: left}]}\n",
+        "title: T\nsteps:\n  - walk: {steps: 2, say: [{cycle: 0, text: Hi}]}\n",
         "title: T\npattern: 4\nsteps: [{pause: 1}]\n",
         "title: T\npattern: 4-x\nsteps: [{pause: 1}]\n",
         "title: T\nvoices: {'my voice': {rate: 100}}\nsteps: [{pause: 1}]\n",

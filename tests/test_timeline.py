@@ -12,6 +12,7 @@ from coreg_audio.timeline.events import (
     CueEvent,
     SectionEvent,
     SpeechEvent,
+    SpeechOverEvent,
     Timeline,
     ToneEvent,
 )
@@ -108,3 +109,27 @@ def test_text_lists_time_section_kind_and_words() -> None:
     assert lines[2].split() == ["00:03.0", "Arriving", "tone", "glide", "inhale"]
     assert lines[3].split() == ["00:03.0", "Arriving", "cue", "In"]
     assert lines[6].split() == ["00:12.0", "Arriving", "bell", "bell,", "rings", "5", "s"]
+
+
+def test_words_over_a_step_are_speech_with_their_cycle_and_phase() -> None:
+    words = SpeechOverEvent(
+        88200,
+        132300,
+        "3",
+        text="Let it go.",
+        phase="exhale",
+        cycle=4,
+        voice=VoiceSettings(),
+        volume=1.0,
+    )
+    assert words.to_json() == {
+        "kind": "speech",
+        "start": 2.0,
+        "end": 3.0,
+        "text": "Let it go.",
+        "phase": "exhale",
+        "cycle": 4,
+        "step": "3",
+    }
+    assert isinstance(words, SpeechEvent) and words.spoken
+    assert words.describe() == "Let it go.  (over exhale, cycle 4)"

@@ -32,6 +32,7 @@ AUTHOR_MODULES = (
     "format/steps",
     "format/breathe",
     "format/movement",
+    "format/over",
     "format/reader",
     "format/validate",
     "timeline/compile",

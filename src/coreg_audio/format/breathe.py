@@ -9,18 +9,20 @@ the kind's whole definition, as in ``steps``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from ..timeline.events import BreathPhase, ToneEvent
 from ..timeline.placer import Pending
 from ..units import round_half_up, seconds_to_samples
+from . import over
 from .keys import Key, Kind, NotBoth, OneOf, StepInput
 from .model import (
     PHASES,
     TONE_STYLES,
+    Loc,
     Patch,
     Pattern,
     PhaseName,
@@ -29,7 +31,10 @@ from .model import (
     Step,
     Text,
     ToneStyle,
+    Voice,
+    VoiceRef,
 )
+from .over import OverItem, OverItems
 from .patterns import PatternValue
 from .placeholders import fill
 from .values import Choice, CueWords, Flag, number, whole
@@ -87,6 +92,12 @@ BREATHE_GUIDE: Key[int] = Key(
     "guide", whole(0, 1000), "speak cues only in the first N cycles (0: none)"
 )
 TONE: Key[ToneStyle] = Key("tone", Choice(TONE_STYLES), "this step's tone style")
+BREATHE_SAY: Key[tuple[OverItem, ...]] = Key(
+    "say",
+    OverItems(PHASES, "exhale", 1000, "cycle"),
+    "words spoken over the breathing, each from the start of a phase of a cycle",
+    called="{step}",
+)
 
 
 @dataclass(frozen=True)
@@ -105,11 +116,12 @@ class Breathe(Step):
     count: bool
     guide: int | None
     tone: ToneStyle | None
+    say: tuple[OverItem, ...]
 
     KIND: ClassVar[Kind] = Kind(
         "breathe",
         "breathe in a pattern for some cycles; 'to' slows or speeds it cycle by cycle",
-        (CYCLES, MINUTES, PATTERN, TO, BREATH_CUES, COUNT, BREATHE_GUIDE, TONE),
+        (CYCLES, MINUTES, PATTERN, TO, BREATH_CUES, COUNT, BREATHE_GUIDE, TONE, BREATHE_SAY),
         takes="takes keys, e.g. 'breathe: {cycles: 6}'",
         rules=(OneOf("cycles", "minutes"), NotBoth("to", "minutes")),
     )
@@ -133,10 +145,14 @@ class Breathe(Step):
         count = given.value(COUNT)
         guide = given.get(BREATHE_GUIDE)
         tone = given.get(TONE)
-        if (cycles is None and minutes is None) or words is None:
+        say_node = given.node(BREATHE_SAY.name)
+        say = given.read(BREATHE_SAY, say_node) if say_node is not None else ()
+        if (cycles is None and minutes is None) or words is None or say is None:
             return None
         cues = BreathCues(**BREATH_WORDS.with_defaults(words))
-        return cls(given.path, given.loc, cycles, minutes, pattern, to, cues, count, guide, tone)
+        return cls(
+            given.path, given.loc, cycles, minutes, pattern, to, cues, count, guide, tone, say
+        )
 
     def first_pattern(self, default: Pattern) -> Pattern:
         return self.pattern if self.pattern is not None else default
@@ -163,8 +179,13 @@ class Breathe(Step):
             cue = self.cues.of(phase)
             if cue is not None and cue.loc.in_file:
                 yield cue, f"the {phase} cue of step {self.path}"
+        yield from over.texts(self.say, self.path)
+
+    def voices(self) -> Iterator[Voice | VoiceRef]:
+        return over.voices(self.say)
 
     def utterances(self, script: Script) -> Iterator[Spoken]:
+        yield from ((item.text.source, item.voice) for item in self.say)
         if self.guide == 0:
             return
         first = self.first_pattern(script.pattern)
@@ -186,12 +207,14 @@ class Breathe(Step):
         guide = cycles if self.guide is None else self.guide
         style = self.tone or script.tones.style
         pending: list[Pending] = []
+        starts: dict[tuple[int, str], Fraction] = {}
         for cycle in range(cycles):
             lengths = phase_lengths_s(first, last, cycle, cycles)
             for phase in PHASES:
                 length_s = lengths[phase]
                 if length_s == 0:
                     continue
+                starts[(cycle + 1, phase)] = placer.now_s
                 start, end_s = seconds_to_samples(placer.now_s), placer.now_s + length_s
                 placer.breath(
                     BreathPhase(phase, start, seconds_to_samples(end_s), self.path, cycle + 1)
@@ -224,10 +247,25 @@ class Breathe(Step):
                             for k in range(2, math.floor(length_s) + 1)
                         )
                 placer.now_s = end_s
+        pending += over.pending(self.say, self.what, starts, placer.now_s, script.params)
         placer.cues(self.path, self.KIND.name, self.loc, pending)
 
+    def check(self, script: Script, problem: Callable[[Loc, str], None]) -> None:
+        first = self.first_pattern(script.pattern)
+        last = self.to or first
+        cycles = self.cycle_count(script.pattern)
+        guide = cycles if self.guide is None else self.guide
+
+        def length_s(cycle: int, phase: str) -> Fraction:
+            return phase_lengths_s(first, last, cycle - 1, cycles)[cast(PhaseName, phase)]
+
+        def cue(cycle: int, phase: str) -> Text | None:
+            return self.cues.of(cast(PhaseName, phase)) if cycle <= guide else None
+
+        over.check(self.say, self.what, cycles, "cycles", problem, length_s, cue)
+
     def patched(self, patch: Patch) -> Step:
-        step = self
+        step = replace(self, say=over.patched(self.say, patch))
         if patch.pattern is not None:
             step = replace(step, pattern=patch.pattern)
         if patch.tone is not None:

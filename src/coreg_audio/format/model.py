@@ -11,7 +11,7 @@ is placed on the timeline.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
@@ -196,6 +196,11 @@ class Step(ABC):
         """Put the step's events on the timeline from ``placer.now_s`` and move it on."""
 
     @property
+    def what(self) -> str:
+        """How messages name the step: "step 2.1 (breathe)"."""
+        return f"step {self.path} ({self.KIND.name})"
+
+    @property
     def inner_steps(self) -> tuple[Step, ...]:
         """The steps written inside this one (a repeat's), once."""
         return ()
@@ -219,6 +224,9 @@ class Step(ABC):
     def patched(self, patch: Patch) -> Step:
         """The step as a run's options change it."""
         return self
+
+    def check(self, script: Script, problem: Callable[[Loc, str], None]) -> None:  # noqa: B027
+        """Report what only the whole script shows, such as a cycle its pattern does not have."""
 
     def breath_pattern(self, default: Pattern) -> Pattern | None:
         """The pattern a listener first breathes in this step, if it is a breathing step."""

@@ -7,17 +7,19 @@ definition, as in ``steps``; ``MOVEMENT`` lists them for ``steps.STEP_KINDS``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, ClassVar
 
 from ..timeline.events import BeatEvent
 from ..timeline.placer import Pending
 from ..units import round_half_up, seconds_to_samples
+from . import over
 from .breathe import CYCLES, MINUTES
 from .keys import Key, Kind, OneOf, StepInput
-from .model import Script, Spoken, Step, Text
+from .model import Loc, Patch, Script, Spoken, Step, Text, Voice, VoiceRef
+from .over import OverItem, OverItems
 from .placeholders import fill
 from .values import CueWords, number, real, seconds, whole
 
@@ -43,6 +45,12 @@ ROCK_GUIDE: Key[int] = Key(
 )
 PAN_DOC = "how far left and right the beat moves, 0 to 1"
 ROCK_PAN: Key[float] = Key("pan", real(0, 1), PAN_DOC, default=0.6)
+ROCK_SAY: Key[tuple[OverItem, ...]] = Key(
+    "say",
+    OverItems(SIDES, "left", 1000, "sway"),
+    "words spoken over the swaying, each from the start of a half of a sway",
+    called="{step}",
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,7 @@ class Rock(Step):
     right: Text | None
     guide: int
     pan: float
+    say: tuple[OverItem, ...]
 
     KIND: ClassVar[Kind] = Kind(
         "rock",
@@ -66,6 +75,7 @@ class Rock(Step):
             ROCK_CUES,
             ROCK_GUIDE,
             ROCK_PAN,
+            ROCK_SAY,
         ),
         takes="takes keys, e.g. 'rock: {period: 4, cycles: 8}'",
         rules=(OneOf("cycles", "minutes"),),
@@ -87,11 +97,15 @@ class Rock(Step):
         sides = SIDE_WORDS.with_defaults(words)
         guide = given.value(ROCK_GUIDE)
         pan = given.value(ROCK_PAN)
+        say_node = given.node(ROCK_SAY.name)
+        say = given.read(ROCK_SAY, say_node) if say_node is not None else ()
         if minutes is not None:
             cycles = max(1, round_half_up(minutes * 60 / period))
-        if cycles is None:
+        if cycles is None or say is None:
             return None
-        return cls(given.path, given.loc, period, cycles, sides["left"], sides["right"], guide, pan)
+        return cls(
+            given.path, given.loc, period, cycles, sides["left"], sides["right"], guide, pan, say
+        )
 
     @property
     def duration_s(self) -> Fraction:
@@ -104,20 +118,27 @@ class Rock(Step):
         for side, cue in zip(SIDES, (self.left, self.right), strict=True):
             if cue is not None and cue.loc.in_file:
                 yield cue, f"the {side} cue of step {self.path}"
+        yield from over.texts(self.say, self.path)
+
+    def voices(self) -> Iterator[Voice | VoiceRef]:
+        return over.voices(self.say)
 
     def utterances(self, script: Script) -> Iterator[Spoken]:
+        yield from ((item.text.source, item.voice) for item in self.say)
         if self.guide > 0:
             yield from ((cue.source, None) for cue in (self.left, self.right) if cue is not None)
 
     def place(self, placer: Placer) -> None:
         half_s = self.period_s / 2
         pending: list[Pending] = []
+        starts: dict[tuple[int, str], Fraction] = {}
         for cycle in range(self.cycles):
             for side, pan, offset_s, cue in (
                 ("left", -self.pan, Fraction(0), self.left),
                 ("right", self.pan, half_s, self.right),
             ):
                 start_s = placer.now_s + cycle * self.period_s + offset_s
+                starts[(cycle + 1, side)] = start_s
                 placer.add(
                     BeatEvent(
                         seconds_to_samples(start_s),
@@ -135,7 +156,19 @@ class Rock(Step):
                         Pending("cue", words, start_s, start_s + half_s, side, cycle + 1, cue)
                     )
         placer.now_s += self.duration_s
+        pending += over.pending(self.say, self.what, starts, placer.now_s, placer.script.params)
         placer.cues(self.path, self.KIND.name, self.loc, pending)
+
+    def check(self, script: Script, problem: Callable[[Loc, str], None]) -> None:
+        cues = dict(zip(SIDES, (self.left, self.right), strict=True))
+
+        def cue(cycle: int, side: str) -> Text | None:
+            return cues[side] if cycle <= self.guide else None
+
+        over.check(self.say, self.what, self.cycles, "sways", problem, cue=cue)
+
+    def patched(self, patch: Patch) -> Step:
+        return replace(self, say=over.patched(self.say, patch))
 
 
 PACE: Key[Fraction] = Key(
@@ -144,6 +177,12 @@ PACE: Key[Fraction] = Key(
 STEP_COUNT: Key[int] = Key("steps", whole(1, 50_000), "number of steps")
 ACCENT: Key[int] = Key("accent", whole(1, 64), "every N-th step has a stronger beat", default=4)
 WALK_PAN: Key[float] = Key("pan", real(0, 1), PAN_DOC, default=0.4)
+WALK_SAY: Key[tuple[OverItem, ...]] = Key(
+    "say",
+    OverItems((), None, 50_000, "step"),
+    "words spoken over the walking, each from one step's beat",
+    called="{step}",
+)
 
 
 @dataclass(frozen=True)
@@ -154,11 +193,12 @@ class Walk(Step):
     steps: int
     accent: int
     pan: float
+    say: tuple[OverItem, ...]
 
     KIND: ClassVar[Kind] = Kind(
         "walk",
         "walk in step: one beat a step, alternating left and right",
-        (PACE, STEP_COUNT, MINUTES, ACCENT, WALK_PAN),
+        (PACE, STEP_COUNT, MINUTES, ACCENT, WALK_PAN, WALK_SAY),
         takes="takes keys, e.g. 'walk: {pace: 90, steps: 120}'",
         rules=(OneOf("steps", "minutes"),),
     )
@@ -171,11 +211,13 @@ class Walk(Step):
             steps = minutes = None
         accent = given.value(ACCENT)
         pan = given.value(WALK_PAN)
+        say_node = given.node(WALK_SAY.name)
+        say = given.read(WALK_SAY, say_node) if say_node is not None else ()
         if minutes is not None:
             steps = max(1, round_half_up(minutes * pace))
-        if steps is None:
+        if steps is None or say is None:
             return None
-        return cls(given.path, given.loc, pace, steps, accent, pan)
+        return cls(given.path, given.loc, pace, steps, accent, pan, say)
 
     @property
     def interval_s(self) -> Fraction:
@@ -188,7 +230,20 @@ class Walk(Step):
     def least_s(self, script: Script) -> Fraction:
         return self.duration_s
 
+    def texts(self) -> Iterator[tuple[Text, str]]:
+        return over.texts(self.say, self.path)
+
+    def voices(self) -> Iterator[Voice | VoiceRef]:
+        return over.voices(self.say)
+
+    def utterances(self, script: Script) -> Iterator[Spoken]:
+        return ((item.text.source, item.voice) for item in self.say)
+
     def place(self, placer: Placer) -> None:
+        starts = {
+            (item.cycle, _side(item.cycle - 1)): placer.now_s + (item.cycle - 1) * self.interval_s
+            for item in self.say
+        }
         for index in range(self.steps):
             start_s = placer.now_s + index * self.interval_s
             left = index % 2 == 0
@@ -197,13 +252,34 @@ class Walk(Step):
                     seconds_to_samples(start_s),
                     seconds_to_samples(start_s + BEAT_S),
                     self.path,
-                    phase="left" if left else "right",
+                    phase=_side(index),
                     cycle=index + 1,
                     pan=-self.pan if left else self.pan,
                     accent=index % self.accent == 0,
                 )
             )
         placer.now_s += self.duration_s
+        if self.say:
+            spoken = over.pending(
+                self.say,
+                self.what,
+                starts,
+                placer.now_s,
+                placer.script.params,
+                lambda number: _side(number - 1),
+            )
+            placer.cues(self.path, self.KIND.name, self.loc, spoken)
+
+    def check(self, script: Script, problem: Callable[[Loc, str], None]) -> None:
+        over.check(self.say, self.what, self.steps, "steps", problem)
+
+    def patched(self, patch: Patch) -> Step:
+        return replace(self, say=over.patched(self.say, patch))
+
+
+def _side(index: int) -> str:
+    """The side of a walk's 0-based step ``index``: even steps left, odd steps right."""
+    return SIDES[index % 2]
 
 
 MOVEMENT: tuple[type[Step], ...] = (Rock, Walk)

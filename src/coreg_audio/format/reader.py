@@ -132,7 +132,7 @@ class _DocumentReader(NodeReader):
             )
             return None
         pairs = self.pairs(node, depth)
-        kinds = [k for k, _ in pairs if isinstance(k, yaml.ScalarNode) and k.value in STEP_KINDS]
+        kinds = _step_words(pairs)
         if len(kinds) > 1:
             self.problem(
                 kinds[1],
@@ -212,3 +212,23 @@ class _DocumentReader(NodeReader):
                 continue
             entries[word] = Entry(key, val)
         return (entries if ok else None), shorthand
+
+
+def _step_words(pairs: list[tuple[yaml.Node, yaml.Node]]) -> list[yaml.ScalarNode]:
+    """The keys of a step that name step kinds, less those that are another one's list.
+
+    ``say`` beside ``breathe:`` is the breathe step's list of words when its
+    value is a list (a ``say`` step never is), not a second step.
+    """
+    words = [k for k, _ in pairs if isinstance(k, yaml.ScalarNode) and k.value in STEP_KINDS]
+    lists = {k.value for k, v in pairs if k in words and isinstance(v, yaml.SequenceNode)}
+    owners = [
+        word
+        for word in words
+        if all(
+            other is word
+            or (other.value in lists and other.value in STEP_KINDS[word.value].KIND.key_names)
+            for other in words
+        )
+    ]
+    return owners if len(words) > 1 and len(owners) == 1 else words

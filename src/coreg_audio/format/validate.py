@@ -61,6 +61,11 @@ def check(script: Script, doubtful: frozenset[str] = frozenset()) -> Iterator[Pr
                 )
     if "ambience" not in doubtful:
         yield from _check_ambience(script)
+    if "pattern" not in doubtful:
+        reported: list[Problem] = []
+        for step in walk_steps(script.steps):
+            step.check(script, lambda loc, message: reported.append(at(loc, message)))
+        yield from reported
     expanded = expanded_step_count(script.steps)
     if expanded > MAX_EXPANDED_STEPS:
         yield at(

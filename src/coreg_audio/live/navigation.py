@@ -12,7 +12,8 @@ def step_runs(timeline: Timeline) -> list[int]:
 
     Events share the path of their step (a repeat's inner steps are dotted
     paths); a new run begins where the path changes, at every spoken ``say``
-    (one per pass), and where a step's cycle count starts again.
+    (one per pass; words spoken over a step are part of its run), and where a
+    step's cycle count starts again.
     """
     starts: list[int] = []
     previous: Event | None = None
@@ -22,7 +23,7 @@ def step_runs(timeline: Timeline) -> list[int]:
         new_run = (
             previous is None
             or event.step != previous.step
-            or isinstance(event, SpeechEvent)
+            or (isinstance(event, SpeechEvent) and not isinstance(event, CycleEvent))
             or (
                 isinstance(event, CycleEvent)
                 and isinstance(previous, CycleEvent)

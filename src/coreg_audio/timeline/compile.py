@@ -32,6 +32,7 @@ from .events import (
     Event,
     SectionEvent,
     SpeechEvent,
+    SpeechOverEvent,
     Timeline,
 )
 from .placer import Pending
@@ -180,7 +181,7 @@ class _Builder:
     _fits: dict[tuple[str, VoiceSettings, int], tuple[VoiceSettings, int] | None] = field(
         default_factory=dict
     )
-    _failures: dict[tuple[str, str, str, str], _FitFailure] = field(default_factory=dict)
+    _failures: dict[tuple[str, str, str, str, str], _FitFailure] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.now_s = self.script.lead_s
@@ -236,24 +237,34 @@ class _Builder:
         return length
 
     def cues(self, path: str, kind: str, loc: Loc, pending: list[Pending]) -> None:
-        """Give each cue and count a clip that ends before the next one (or its phase) begins."""
+        """Give each cue, count and item a clip that ends before the next one begins.
+
+        With nothing spoken after it in its step, a cue or count must end
+        before its phase does, an item before the step does.
+        """
+        pending = sorted(pending, key=lambda item: item.start_s)
         for index, item in enumerate(pending):
             last = index + 1 == len(pending)
-            slot_end_s = item.phase_end_s if last else pending[index + 1].start_s
-            at_phase_end = slot_end_s == item.phase_end_s
+            slot_end_s = item.until_s if last else pending[index + 1].start_s
+            at_end = slot_end_s == item.until_s
             start = seconds_to_samples(item.start_s)
             slot = seconds_to_samples(slot_end_s) - start
             written = item.source is not None and item.source.loc.in_file
             where = item.source.loc if item.source is not None and written else loc
+            base, volume = (
+                voice_settings(self.script, item.voice)
+                if item.kind == "say"
+                else (self.cue_voice, self.cue_volume)
+            )
             try:
-                fitted = self.fit(item.text, slot, where)
+                fitted = self.fit(item.text, slot, where, base)
             except _Unspeakable:
                 continue
             if fitted is None:
-                self.fit_failure(path, kind, where, item, slot, at_phase_end)
+                self.fit_failure(path, kind, where, item, slot, at_end, base)
                 continue
             voice, length = fitted
-            made = CueEvent if item.kind == "cue" else CountEvent
+            made = {"say": SpeechOverEvent, "cue": CueEvent, "count": CountEvent}[item.kind]
             self.events.append(
                 made(
                     start,
@@ -263,16 +274,17 @@ class _Builder:
                     phase=item.phase,
                     cycle=item.cycle,
                     voice=voice,
-                    volume=self.cue_volume,
+                    volume=volume,
                 )
             )
 
-    def fit(self, text: str, slot: int, loc: Loc) -> tuple[VoiceSettings, int] | None:
-        """The voice (sped up by at most MAX_SPEEDUP) whose clip of ``text`` fits ``slot``."""
-        key = (text, self.cue_voice, slot)
+    def fit(
+        self, text: str, slot: int, loc: Loc, base: VoiceSettings
+    ) -> tuple[VoiceSettings, int] | None:
+        """``base``, sped up by at most MAX_SPEEDUP, so that its clip of ``text`` fits ``slot``."""
+        key = (text, base, slot)
         if key in self._fits:
             return self._fits[key]
-        base = self.cue_voice
         length = self.length(text, base, loc)
         result: tuple[VoiceSettings, int] | None = (base, length) if length <= slot else None
         fastest = math.floor(base.rate_wpm * MAX_SPEEDUP)
@@ -292,23 +304,40 @@ class _Builder:
         return result
 
     def fit_failure(
-        self, path: str, kind: str, loc: Loc, item: Pending, slot: int, at_phase_end: bool
+        self,
+        path: str,
+        kind: str,
+        loc: Loc,
+        item: Pending,
+        slot: int,
+        at_end: bool,
+        base: VoiceSettings,
     ) -> None:
-        key = (path, item.phase, item.kind, item.text)
+        key = (path, item.phase, item.kind, item.text, item.label)
         if key in self._failures:
-            self._failures[key].more += 1
+            if item.kind != "say":
+                self._failures[key].more += 1
             return
-        base = self.speech.length_samples(item.text, self.cue_voice)
-        fastest = self.cue_voice.faster(math.floor(self.cue_voice.rate_wpm * MAX_SPEEDUP))
+        needs = self.speech.length_samples(item.text, base)
+        fastest = base.faster(math.floor(base.rate_wpm * MAX_SPEEDUP))
         quickest = self.speech.length_samples(item.text, fastest)
-        what = "cue" if item.kind == "cue" else "count"
-        where = "before its phase ends" if at_phase_end else "before the next spoken item"
-        message = (
-            f"step {path} ({kind}), cycle {item.cycle}, {item.phase}: the {what} "
-            f"'{item.text}' needs {seconds_2dp(base)} ({seconds_2dp(quickest)} spoken "
-            f"{MAX_SPEEDUP:g}x faster) but has {seconds_2dp(slot)} {where}; lengthen the "
-            "phase, shorten the words or raise the voice's rate"
-        )
+        if item.kind == "say":
+            where = "before the step ends" if at_end else "before the step's next spoken words"
+            message = (
+                f"{item.label}: the words '{item.text}' need {seconds_2dp(needs)} "
+                f"({seconds_2dp(quickest)} spoken {MAX_SPEEDUP:g}x faster) but have "
+                f"{seconds_2dp(slot)} {where}; start them earlier, shorten them or raise the "
+                "voice's rate"
+            )
+        else:
+            what = "cue" if item.kind == "cue" else "count"
+            where = "before its phase ends" if at_end else "before the next spoken item"
+            message = (
+                f"step {path} ({kind}), cycle {item.cycle}, {item.phase}: the {what} "
+                f"'{item.text}' needs {seconds_2dp(needs)} ({seconds_2dp(quickest)} spoken "
+                f"{MAX_SPEEDUP:g}x faster) but has {seconds_2dp(slot)} {where}; lengthen the "
+                "phase, shorten the words or raise the voice's rate"
+            )
         self._failures[key] = _FitFailure(loc, message)
 
     def report_fit_problems(self) -> None:

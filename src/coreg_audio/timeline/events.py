@@ -87,6 +87,21 @@ class SpeechEvent(SpokenEvent):
 
 
 @dataclass(frozen=True)
+class SpeechOverEvent(SpeechEvent, CycleEvent):
+    """Words spoken over a breathe, rock or walk step (an item of its ``say`` list).
+
+    It starts at ``phase`` of ``cycle`` of its step (for a walk, ``cycle`` is the
+    step's beat and ``phase`` its side) while the step's rhythm goes on under it.
+    """
+
+    def details(self) -> dict[str, Any]:
+        return {"text": self.text, "phase": self.phase, "cycle": self.cycle}
+
+    def describe(self) -> str:
+        return f"{self.text}  (over {self.phase}, cycle {self.cycle})"
+
+
+@dataclass(frozen=True)
 class CueEvent(SpokenEvent, CycleEvent):
     """The word that starts a phase or a side."""
 

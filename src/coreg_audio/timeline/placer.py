@@ -17,16 +17,23 @@ from .events import BreathPhase, Event
 
 @dataclass(frozen=True)
 class Pending:
-    """A cue or count of a step, waiting for the next spoken item to know how long it may last."""
+    """Words of a step (a cue, a count, or an item of its ``say`` list), waiting for the
+    step's next spoken words to know how long they may last."""
 
-    kind: Literal["cue", "count"]
+    kind: Literal["cue", "count", "say"]
     text: str
     start_s: Fraction
-    phase_end_s: Fraction
+    until_s: Fraction
+    """The latest they may end when nothing spoken follows: the phase's end for a cue or
+    count, the step's end for an item."""
     phase: str
     cycle: int
     source: Text | None
-    """The cue as written (for messages); ``None`` for a count."""
+    """The words as written (for messages); ``None`` for a count."""
+    voice: Voice | VoiceRef | None = None
+    """An item's voice; cues and counts speak in the script's."""
+    label: str = ""
+    """How messages name an item and its place: "'say' item 1 of step 2 (walk), step 5"."""
 
 
 class Placer(Protocol):
@@ -48,7 +55,11 @@ class Placer(Protocol):
         """Speak ``text`` (placeholders filled) at ``now_s``: its length, or None if unspeakable."""
 
     def cues(self, path: str, kind: str, loc: Loc, pending: list[Pending]) -> None:
-        """Speak each cue and count so that it ends before the next one (or its phase) begins."""
+        """Speak each cue, count and item so that it ends before the next one begins.
+
+        With nothing spoken after it in its step, a cue or count ends before its phase
+        does, an item before the step does.
+        """
 
     def play(self, steps: tuple[Step, ...]) -> None:
         """Place ``steps`` one after another from ``now_s``."""
