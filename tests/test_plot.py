@@ -120,6 +120,31 @@ def test_sections_speech_beats_and_bells_follow_the_timeline() -> None:
     assert data.bells[1].start_s - data.bells[0].start_s == pytest.approx(5)
 
 
+def test_words_over_a_step_are_drawn_along_the_curve_or_the_beats() -> None:
+    timeline = timeline_from("""
+        title: Over
+        lead: 0
+        steps:
+          - say: Begin.
+          - breathe: {cycles: 3, pattern: 4-6, guide: 0, say: [{cycle: 2, text: Let go.}]}
+          - rock: {cycles: 2, period: 4, guide: 0, say: [{cycle: 2, text: Sway.}]}
+          - walk: {steps: 8, pace: 60, say: [{cycle: 3, text: Step.}]}
+    """)
+    data = plot_data(timeline)
+    begin = next(e for e in timeline.events if e.kind == "speech")
+    breathe_start = samples_to_float_s(begin.end_samples) + 1
+    assert [s.label for s in data.speech] == ["Begin."]
+    assert [(s.label, s.start_s) for s in data.over_breath] == [
+        ("Let go.", pytest.approx(breathe_start + 14))
+    ]
+    assert level_at(data.breath, data.over_breath[0].start_s) == pytest.approx(1.0)
+    assert [(s.label, s.start_s) for s in data.over_movement] == [
+        ("Sway.", pytest.approx(breathe_start + 30 + 4)),
+        ("Step.", pytest.approx(breathe_start + 38 + 2)),
+    ]
+    assert all(s.end_s > s.start_s for s in data.over_breath + data.over_movement)
+
+
 def test_the_curve_does_not_depend_on_the_tone_style() -> None:
     script = script_from(BREATHING)
     drawn = {

@@ -4,7 +4,9 @@ The picture reads like a score, in rows of equal length: sections as coloured
 bands, speech as spans with their first words, the breath as a curve that rises
 on the in-breath, stays up on a hold and falls on the out-breath, cue words
 along it, movement beats as ticks (left below the line, right above), bells as
-marks. ``plot_data`` turns a timeline into plain numbers (tested on its own);
+marks. Words spoken over a step (its ``say`` list) are drawn where they are
+heard: along the breath curve, or along the beats, never on the words' line.
+``plot_data`` turns a timeline into plain numbers (tested on its own);
 ``draw`` only paints them. matplotlib is imported inside ``draw``, so nothing
 else pays for it.
 """
@@ -30,6 +32,7 @@ from ..timeline.events import (
     CountEvent,
     CueEvent,
     SpeechEvent,
+    SpeechOverEvent,
     Timeline,
 )
 from ..units import samples_to_float_s
@@ -88,6 +91,10 @@ class PlotData:
     beats: tuple[Beat, ...]
     movement_cues: tuple[Mark, ...]
     bells: tuple[Span, ...]
+    over_breath: tuple[Span, ...] = ()
+    """Words spoken over breathing, drawn along the curve."""
+    over_movement: tuple[Span, ...] = ()
+    """Words spoken over rocking or walking, drawn along the beats."""
 
 
 def _s(samples: int) -> float:
@@ -141,6 +148,7 @@ def plot_data(timeline: Timeline) -> PlotData:
     breath_spoken = [
         e for e in events if isinstance(e, CueEvent | CountEvent) and e.phase in PHASES
     ]
+    over = [e for e in events if isinstance(e, SpeechOverEvent)]
     return PlotData(
         title=timeline.title,
         duration_s=timeline.duration_s,
@@ -150,7 +158,7 @@ def plot_data(timeline: Timeline) -> PlotData:
         speech=tuple(
             Span(_s(e.start_samples), _s(e.end_samples), e.text)
             for e in events
-            if isinstance(e, SpeechEvent)
+            if isinstance(e, SpeechEvent) and not isinstance(e, SpeechOverEvent)
         ),
         breath=runs,
         cues=tuple(on_curve(e) for e in breath_spoken if isinstance(e, CueEvent)),
@@ -169,6 +177,14 @@ def plot_data(timeline: Timeline) -> PlotData:
             Span(_s(e.start_samples), _s(e.end_samples), "bell")
             for e in events
             if isinstance(e, BellEvent)
+        ),
+        over_breath=tuple(
+            Span(_s(e.start_samples), _s(e.end_samples), e.text) for e in over if e.phase in PHASES
+        ),
+        over_movement=tuple(
+            Span(_s(e.start_samples), _s(e.end_samples), e.text)
+            for e in over
+            if e.phase not in PHASES
         ),
     )
 
@@ -269,7 +285,7 @@ def draw(data: PlotData, out: Path) -> None:
         0.99,
         1 - 0.45 / (1.1 + rows * ROW_HEIGHT_IN),
         "breath: rises on the in-breath, flat on a hold, falls on the out-breath  ·  "
-        "beats: left below, right above  ·  ▼ bell",
+        "words spoken over it: shaded along it  ·  beats: left below, right above  ·  ▼ bell",
         ha="right",
         fontsize=9,
         color="#555555",
@@ -324,6 +340,7 @@ def _draw_row(row: _Row, data: PlotData) -> None:
     _draw_speech(row, data)
     _draw_breath(row, data)
     _draw_movement(row, data)
+    _draw_over(row, data)
     for bell in data.bells:
         if row.shows(bell.start_s):
             ax.axvline(bell.start_s, color=BELL_COLOUR, linewidth=1.0, linestyle="--", zorder=3)
@@ -478,4 +495,60 @@ def _draw_movement(row: _Row, data: PlotData) -> None:
                 va="bottom",
                 zorder=6,
                 clip_on=True,
+            )
+
+
+def _draw_over(row: _Row, data: PlotData) -> None:
+    """Words spoken over a step: the stretch of curve or beats they cover, shaded, and the words.
+
+    The words sit in a pale box at the middle of the breath band (or just above
+    the beats), cut to the room before the next words over the same lane.
+    """
+
+    def on_curve(at_s: float) -> float:
+        return _breath_y(level_at(data.breath, at_s))
+
+    def on_beats(at_s: float) -> float:
+        return BEAT_MID_Y
+
+    lanes: tuple[tuple[tuple[Span, ...], float, Callable[[float], float]], ...] = (
+        (data.over_breath, sum(BREATH_Y) / 2, on_curve),
+        (data.over_movement, BEAT_MID_Y + ACCENT_HEIGHT + 0.03, on_beats),
+    )
+    for spans, label_y, along in lanes:
+        for index, span in enumerate(spans):
+            if not row.shows(span.start_s, span.end_s):
+                continue
+            steps = max(2, math.ceil((span.end_s - span.start_s) * 4))
+            times = [
+                span.start_s + (span.end_s - span.start_s) * k / steps for k in range(steps + 1)
+            ]
+            row.ax.plot(
+                times,
+                [along(t) for t in times],
+                color=SPEECH_COLOUR,
+                linewidth=7,
+                alpha=0.7,
+                solid_capstyle="butt",
+                zorder=4,
+            )
+            label_s = max(span.start_s, row.start_s)
+            next_s = spans[index + 1].start_s if index + 1 < len(spans) else data.duration_s
+            room = int((min(next_s, row.end_s) - label_s) * row.inches_per_s / CHAR_WIDTH_IN) - 3
+            row.ax.text(
+                label_s + row.length_s * 0.002,
+                label_y,
+                first_words(span.label, room),
+                fontsize=7,
+                fontstyle="italic",
+                color=CUE_COLOUR,
+                va="center",
+                clip_on=True,
+                zorder=8,
+                bbox={
+                    "boxstyle": "round,pad=0.2",
+                    "facecolor": "#ffffff",
+                    "edgecolor": SPEECH_COLOUR,
+                    "alpha": 0.85,
+                },
             )
