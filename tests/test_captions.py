@@ -146,6 +146,30 @@ def test_webvtt_cues_run_from_start_to_end_and_are_escaped() -> None:
     assert text.count("-->") == len(spoken)
 
 
+def test_words_spoken_over_a_step_are_captions_in_their_place() -> None:
+    timeline = compile_timeline(
+        script_from("""\
+        title: Over
+        lead: 0
+        steps:
+          - breathe:
+              cycles: 3
+              pattern: 4-6
+              guide: 1
+              say: [{cycle: 2, text: "{a|Both of you}, let it go."}]
+        """),
+        FakeSpeech(),
+    )
+    assert [line for line in lrc(timeline).splitlines() if "]" in line and line[-1] != "]"][
+        -3:
+    ] == ["[00:00.00]In", "[00:04.00]Out", "[00:14.00]Both of you, let it go."]
+    assert webvtt(timeline).splitlines()[-3:] == [
+        "3",
+        f"00:00:14.000 --> {hh_mm_ss_mmm(round((14 + 0.15 + 0.06 * 23) * SR))}",
+        "Both of you, let it go.",
+    ]
+
+
 def test_a_timeline_with_nothing_spoken_has_headers_only() -> None:
     tone = ToneEvent(0, SR, "1", phase="inhale", cycle=1, style="glide", level_db=-12, pitch_hz=196)
     silent = timeline_of((tone,))

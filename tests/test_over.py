@@ -6,6 +6,7 @@ cases with the real engine, and ``test_render.py`` hears the items in a track.
 
 from __future__ import annotations
 
+import itertools
 import textwrap
 from pathlib import Path
 
@@ -362,7 +363,11 @@ def test_a_pace_from_the_command_line_can_take_a_phase_away() -> None:
     text = """
         title: T
         steps:
-          - breathe: {cycles: 2, pattern: 4-2-6, guide: 0, say: [{cycle: 1, phase: hold, text: Hm.}]}
+          - breathe:
+              cycles: 2
+              pattern: 4-2-6
+              guide: 0
+              say: [{cycle: 1, phase: hold, text: Hm.}]
     """
     assert items(compiled(text))[0].phase == "hold"
     with pytest.raises(ScriptError) as caught:
@@ -375,7 +380,11 @@ def test_silent_cues_leave_their_phase_free() -> None:
         title: T
         lead: 0
         steps:
-          - rock: {cycles: 2, period: 4, cues: {right: ""}, say: [{cycle: 1, phase: right, text: B.}]}
+          - rock:
+              cycles: 2
+              period: 4
+              cues: {right: ""}
+              say: [{cycle: 1, phase: right, text: B.}]
     """)
     assert [(e.start_samples, e.cycle) for e in items(timeline)] == [(at(2), 1)]
 
@@ -397,6 +406,6 @@ def test_an_item_never_overlaps_a_cue_or_count() -> None:
     """)
     spoken = sorted(timeline.spoken_events(), key=lambda e: e.start_samples)
     assert any(isinstance(e, SpeechOverEvent) for e in spoken)
-    for one, two in zip(spoken, spoken[1:], strict=False):
+    for one, two in itertools.pairwise(spoken):
         assert one.end_samples <= two.start_samples, (one.text, two.text)
     assert timeline.duration_samples == at(1 + 6 * 11 + 3)

@@ -22,8 +22,7 @@ import pytest
 from coreg_audio import practice
 from coreg_audio.output.page import write_page
 from coreg_audio.output.render import render
-from coreg_audio.speech.voice import VoiceSettings
-from coreg_audio.timeline.events import BeatEvent, BreathPhase, SpeechEvent, Timeline
+from coreg_audio.timeline.events import BeatEvent, BreathPhase, SpeechOverEvent, Timeline
 from coreg_audio.units import SAMPLE_RATE_HZ
 
 from .browser import chromium, console_problems, open_file, requested_urls
@@ -47,7 +46,12 @@ steps:
   - say: Welcome. Breathe with the circle.
     after: 0.5
   - section: Breathing
-  - breathe: {cycles: 3, pattern: 2-1-3, count: true, guide: 2}
+  - breathe:
+      cycles: 3
+      pattern: 2-1-3
+      count: true
+      guide: 2
+      say: [{cycle: 3, text: Let the breath go.}]
   - section: Moving
   - rock: {period: 2, cycles: 2, guide: 1, cues: {left: Sway, right: back}}
   - walk: {pace: 120, steps: 6, accent: 2}
@@ -251,28 +255,16 @@ def test_the_words_appear_as_they_are_spoken(rendered: Rendered, browser: Any) -
 
 
 def test_words_spoken_during_a_breath_show_alongside_it(rendered: Rendered, browser: Any) -> None:
-    """Words spoken inside a breathe step (a ``speech`` event there) show with the breath."""
-    exhale = next(p for p in rendered.timeline.breaths if p.phase == "exhale" and p.cycle == 2)
-    words = SpeechEvent(
-        exhale.start_samples + SR // 4,
-        exhale.end_samples - SR // 4,
-        exhale.step,
-        text="Let the breath go.",
-        voice=VoiceSettings(),
-        volume=1.0,
-    )
-    events = tuple(sorted((*rendered.timeline.events, words), key=lambda e: e.start_samples))
-    inside = dataclasses.replace(rendered.timeline, events=events)
-    track = rendered.folder / "inside.mp3"
-    shutil.copyfile(rendered.track, track)
-    page = write_page(inside, track)
-    load(browser, page)
-    state = state_at(browser, exhale.start_samples / SR + 1.0)
+    """Words spoken over a breathe step (an item of its ``say`` list) show with the breath."""
+    words = next(e for e in rendered.timeline.events if isinstance(e, SpeechOverEvent))
+    load(browser, rendered.page)
+    state = state_at(browser, words.start_samples / SR + 0.5)
     assert (state["phase"], state["label"], state["words"]) == (
         "exhale",
         "Breathe out",
         "Let the breath go.",
     )
+    assert state["seconds"] == "3", "the pacer goes on counting down the out-breath"
 
 
 def test_the_audio_plays_and_the_page_follows_it(rendered: Rendered, browser: Any) -> None:

@@ -115,6 +115,31 @@ def test_state_shows_the_words_being_spoken_and_the_time() -> None:
     assert cue.words == "In"
 
 
+def test_the_pacer_goes_on_while_words_are_spoken_over_the_breath() -> None:
+    line = timeline("""\
+        title: Over
+        lead: 1
+        steps:
+          - breathe:
+              cycles: 3
+              pattern: 4-6
+              guide: 0
+              say: [{cycle: 2, text: "Let the out-breath be long and slow."}]
+          - rock: {cycles: 2, period: 4, guide: 0, say: [{cycle: 2, text: Sway together.}]}
+        """)
+    over = [event for event in line.events if event.kind == "speech"]
+    assert len(over) == 2
+    for at_s in (0.1, 1.0, 2.0):
+        state = state_at(line, over[0].start_samples + round(at_s * S))
+        assert state.words == "Let the out-breath be long and slow."
+        assert state.breath is not None and state.breath.phase == "exhale"
+        assert state.breath.left_s == pytest.approx(6 - at_s)
+    after = state_at(line, over[0].end_samples + S)
+    assert after.words is None and after.breath is not None
+    sway = state_at(line, over[1].start_samples + S // 2)
+    assert (sway.words, sway.side) == ("Sway together.", "left")
+
+
 def test_rock_and_walk_show_the_side() -> None:
     line = timeline("""\
         title: Moving

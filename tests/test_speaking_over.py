@@ -100,9 +100,7 @@ def test_the_items_leave_the_rhythm_as_it_was(case: Path, tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize("case", cases("errors"), ids=lambda path: path.stem)
-def test_each_mistake_is_reported_at_the_item(
-    case: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_each_mistake_is_reported_at_the_item(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(CASES)
     found = [NEEDED.sub("need N s (N s", line) for line in check_script(case.name)]
     assert found == expected_of(case)["errors"]
