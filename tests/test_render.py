@@ -28,6 +28,7 @@ from coreg_audio.output.render import (
     render,
 )
 from coreg_audio.practice import load
+from coreg_audio.timeline.events import SpeechOverEvent, ToneEvent
 from coreg_audio.units import SAMPLE_RATE_HZ, ms_to_samples
 
 ONSET_TOLERANCE_MS = 15.0
@@ -131,6 +132,141 @@ def test_every_spoken_item_is_audible_within_15_ms_of_its_start(
         onset = previous_end + int(loud[0])
         assert abs(onset - start) <= tolerance, (event, (onset - start) / SAMPLE_RATE_HZ)
         previous_end = round(event["end"] * SAMPLE_RATE_HZ)
+
+
+SPOKEN_OVER = """\
+title: Spoken over
+lead: 0.7
+tail: 1
+tones: none
+steps:
+  - breathe:
+      cycles: 3
+      pattern: 3-4
+      guide: 0
+      say:
+        - {cycle: 1, text: Breathe out slowly.}
+        - {cycle: 2, phase: inhale, text: And in.}
+        - {cycle: 3, text: Let it go.}
+  - rock:
+      cycles: 3
+      period: 5
+      guide: 0
+      pan: 1
+      say:
+        - {cycle: 1, text: Sway to the left.}
+        - {cycle: 3, phase: right, text: And back.}
+  - walk:
+      pace: 60
+      steps: 8
+      pan: 1
+      say:
+        - {cycle: 2, text: Step.}
+        - {cycle: 5, text: And on.}
+"""
+
+
+@pytest.mark.slow
+def test_words_over_a_step_are_audible_within_15_ms_of_their_start(tmp_path: Path) -> None:
+    """Each item's onset in the WAV, in the channel its beat leaves silent (the beats are
+    panned hard to one side, the voice sounds in the middle)."""
+    script = tmp_path / "over.yaml"
+    script.write_text(SPOKEN_OVER)
+    timeline = render(load(str(script)), tmp_path / "over.wav")
+    track = np.abs(read_wav(tmp_path / "over.wav"))
+    threshold = 10 ** (AUDIBLE_DBFS / 20)
+    tolerance = ms_to_samples(ONSET_TOLERANCE_MS)
+    over = [e for e in timeline.events if isinstance(e, SpeechOverEvent)]
+    assert [(e.phase, e.cycle) for e in over] == [
+        ("exhale", 1),
+        ("inhale", 2),
+        ("exhale", 3),
+        ("left", 1),
+        ("right", 3),
+        ("right", 2),
+        ("left", 5),
+    ]
+    previous_end = 0
+    for event in over:
+        channel = {"left": 1, "right": 0}.get(event.phase, 0)
+        start = event.start_samples
+        region = track[
+            max(previous_end, start - SAMPLE_RATE_HZ // 2) : start + tolerance + 1, channel
+        ]
+        loud = np.flatnonzero(region > threshold)
+        assert loud.size, f"nothing audible within 15 ms of {event.text!r}"
+        onset = start + tolerance + 1 - region.shape[0] + int(loud[0])
+        assert abs(onset - start) <= tolerance, (event.text, (onset - start) / SAMPLE_RATE_HZ)
+        previous_end = event.end_samples
+
+
+UNDER_WORDS = """\
+title: Under the words
+lead: 1
+tail: 1
+ambience: {sound: pink-noise, level: -20, duck: 8}
+steps:
+  - say: Welcome. Sit comfortably, and let your shoulders soften.
+  - say: In a moment, the tone will rise as you breathe in, and fall as you breathe out.
+  - breathe:
+      cycles: 4
+      pattern: 4-6
+      guide: 0
+      say:
+        - {cycle: 3, text: "Let your breath be slow, and easy, and long."}
+  - say: Thank you. Notice how you feel now.
+"""
+
+
+def rms_db(samples: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean(samples.astype(np.float64) ** 2) + 1e-30))
+
+
+def high_band(samples: np.ndarray) -> np.ndarray:
+    """12 to 18 kHz, where only the ambience sounds: speech is made at 22.05 kHz, so it
+    stops at 11 kHz, and the breath tone is a low glide."""
+    spectrum = np.fft.rfft(samples)
+    freqs = np.fft.rfftfreq(samples.shape[0], 1 / SAMPLE_RATE_HZ)
+    spectrum[(freqs < 12_000) | (freqs > 18_000)] = 0
+    return np.fft.irfft(spectrum, samples.shape[0])
+
+
+@pytest.mark.slow
+def test_under_words_over_the_breath_the_ambience_ducks_and_the_tone_does_not(
+    tmp_path: Path,
+) -> None:
+    """Measured in the rendered WAV, while the words sound and over the same stretch of the
+    out-breath before: the tone's level (the track projected on the tone itself) and the
+    ambience's (where only it sounds). The limiter takes a little off everything under the
+    voice's peaks; beyond that, the ambience ducks by its 8 dB and the tone not at all."""
+    from coreg_audio.audio import sounds
+    from coreg_audio.units import db_to_gain
+
+    script = tmp_path / "under.yaml"
+    script.write_text(UNDER_WORDS)
+    timeline = render(load(str(script)), tmp_path / "under.wav")
+    left = read_wav(tmp_path / "under.wav")[:, 0]
+    words = next(e for e in timeline.events if isinstance(e, SpeechOverEvent))
+    tones = {
+        e.cycle: e for e in timeline.events if isinstance(e, ToneEvent) and e.phase == "exhale"
+    }
+    under, before = tones[3], tones[2]
+    assert under.start_samples == words.start_samples
+    assert words.length_samples > 2 * SAMPLE_RATE_HZ
+    shape = sounds.glide_tone(under.length_samples, "exhale", under.pitch_hz).astype(np.float64)
+    shape = shape[: words.length_samples] * db_to_gain(under.level_db)
+
+    def levels(start: int) -> tuple[float, float]:
+        """(tone, ambience) in dB over the words' length from ``start``."""
+        heard = left[start : start + words.length_samples]
+        tone = float(np.dot(heard, shape) / np.dot(shape, shape))
+        return 20 * float(np.log10(tone)), rms_db(high_band(heard))
+
+    tone_under, ambience_under = levels(under.start_samples)
+    tone_before, ambience_before = levels(before.start_samples)
+    limited_db = tone_before - tone_under
+    assert 0 <= limited_db < 1.5, "the tone stays as it is, but for the limiter"
+    assert ambience_before - ambience_under - limited_db == pytest.approx(8, abs=1.0)
 
 
 @pytest.mark.slow
