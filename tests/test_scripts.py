@@ -1,26 +1,34 @@
 """The built-in practices: each one a track a pair can trust.
 
 What can be checked as data is checked here: length, sections, the partners'
-names, consent and pausing at the start, a check-in at the end, calm words
-without medical claims. Each practice is also rendered and measured.
+names (and plain sentences without them), consent and pausing at the start, a
+check-in at the end, calm words without medical claims, and a rhythm that
+never stops under the pair inside a section. Each practice is also rendered
+and measured.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import sys
 import wave
+from collections import defaultdict
+from fractions import Fraction
 from functools import cache
 from pathlib import Path
 
 import pytest
 
 from coreg_audio.format.model import Script
+from coreg_audio.format.overrides import Overrides
 from coreg_audio.format.steps import Say, Section, walk_steps
 from coreg_audio.format.validate import spoken_texts
+from coreg_audio.output.captions import lrc, webvtt
 from coreg_audio.practice import load, timeline_of
-from coreg_audio.timeline.events import Timeline
+from coreg_audio.timeline.events import BeatEvent, BreathPhase, SpeechOverEvent, Timeline
+from coreg_audio.units import SAMPLE_RATE_HZ
 
 from .conftest import REPO
 
@@ -45,6 +53,11 @@ MEDICAL = re.compile(
 )
 COMMANDING = re.compile(r"\b(must|have to|has to|should|ought)\b", re.IGNORECASE)
 MAX_SENTENCE_WORDS = 20
+NAMES_GIVEN = {"a": "Sam", "b": "Alex"}
+PARTNER_LABEL = re.compile(r"\bpartner (one|two|a|b|1|2)\b", re.IGNORECASE)
+ONE_SAMPLE = 1
+MAX_PACE_CHANGE_S = 1
+"""How much one breath may be longer or shorter than the one before: a ramp, not a jump."""
 
 
 @cache
@@ -84,10 +97,44 @@ def test_the_first_line_names_the_schema(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_it_speaks_to_both_partners_by_name(name: str) -> None:
-    assert {"a", "b"} <= set(script(name).params)
+def test_it_names_both_partners_only_when_names_are_given(name: str) -> None:
+    """``{a|words}``: the name from ``--set``, else words that fit the sentence."""
+    assert not {"a", "b"} & set(script(name).params), "a default here would be said instead"
     words = " ".join(spoken(name))
-    assert "{a}" in words and "{b}" in words
+    assert re.search(r"\{a\|[^{}]+\}", words) and re.search(r"\{b\|[^{}]+\}", words)
+    assert not re.search(r"\{[ab]\}", words), "every name has words for when it is not given"
+
+
+def sentences(text: str) -> list[str]:
+    return [part for part in re.split(r"(?<=[.?!])\s+", text.strip()) if part]
+
+
+def capitals_inside(sentence: str) -> list[str]:
+    """Words after the first that start with a capital letter ("I" aside)."""
+    words = [word.strip("'\",.?!:;") for word in sentence.split()[1:]]
+    return [word for word in words if word[:1].isupper() and word not in ("I", "I'm")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_without_names_every_caption_reads_as_a_sentence(name: str) -> None:
+    compiled = timeline(name)
+    captions = lrc(compiled) + webvtt(compiled)
+    assert not PARTNER_LABEL.search(captions)
+    assert not re.search(r"[{}|]", captions.split("\n", 3)[-1])
+    for event in compiled.spoken_events():
+        assert not PARTNER_LABEL.search(event.text), event.text
+        for sentence in sentences(event.text):
+            assert not capitals_inside(sentence), f"{name}: {sentence!r}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_with_names_it_speaks_to_each_partner_by_name(name: str) -> None:
+    named = timeline_of(load(name, Overrides(params=NAMES_GIVEN)))
+    words = " ".join(event.text for event in named.spoken_events())
+    assert "Sam" in words and "Alex" in words
+    assert not PARTNER_LABEL.search(words)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -127,6 +174,75 @@ def test_it_is_valid_three_to_thirty_minutes_with_sections(name: str) -> None:
     assert [c.title for c in compiled.chapters] == [t for t, _ in sections_with_words(name)]
 
 
+def by_section(compiled: Timeline, starts: list[int]) -> dict[int, list[int]]:
+    """The indexes of ``starts`` grouped by the chapter each falls in."""
+    bounds = [chapter.start_samples for chapter in compiled.chapters[1:]]
+    groups: dict[int, list[int]] = defaultdict(list)
+    for index, start in enumerate(starts):
+        groups[sum(1 for bound in bounds if bound <= start)].append(index)
+    return groups
+
+
+def breath_cycles(compiled: Timeline) -> list[list[BreathPhase]]:
+    """The breath phases, one list per breath: each breath begins with its in-breath."""
+    cycles: list[list[BreathPhase]] = []
+    for phase in compiled.breaths:
+        if phase.phase == "inhale" or not cycles:
+            cycles.append([])
+        cycles[-1].append(phase)
+    return cycles
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_inside_a_section_the_breath_never_stops(name: str) -> None:
+    """Each in-breath comes one whole breath after the one before, ramps included."""
+    compiled = timeline(name)
+    cycles = breath_cycles(compiled)
+    sections = by_section(compiled, [cycle[0].start_samples for cycle in cycles])
+    for indexes in sections.values():
+        for one, two in itertools.pairwise(cycles[index] for index in indexes):
+            length = one[-1].end_samples - one[0].start_samples
+            late_s = (two[0].start_samples - one[0].start_samples - length) / SAMPLE_RATE_HZ
+            assert abs(late_s) * SAMPLE_RATE_HZ <= ONE_SAMPLE, (
+                f"{name}: {late_s:.1f} s without breath at "
+                f"{one[-1].end_samples / SAMPLE_RATE_HZ:.1f} s"
+            )
+            change = Fraction(two[-1].end_samples - two[0].start_samples - length, SAMPLE_RATE_HZ)
+            assert abs(change) <= MAX_PACE_CHANGE_S, f"{name}: the pace jumps by {change} s"
+    assert not cycles or any(len(indexes) > 1 for indexes in sections.values())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_inside_a_section_the_beat_keeps_its_period(name: str) -> None:
+    """Each beat of a rock or walk follows the one before by its step's own interval, also
+    where one step hands over to the next."""
+    compiled = timeline(name)
+    beats = [event for event in compiled.events if isinstance(event, BeatEvent)]
+    for indexes in by_section(compiled, [beat.start_samples for beat in beats]).values():
+        interval: dict[str, int] = {}
+        for one, two in itertools.pairwise(beats[index] for index in indexes):
+            spacing = two.start_samples - one.start_samples
+            expected = interval.setdefault(one.step, spacing)
+            assert abs(spacing - expected) <= ONE_SAMPLE, (
+                f"{name}: beat at {two.start_samples / SAMPLE_RATE_HZ:.1f} s comes after "
+                f"{spacing / SAMPLE_RATE_HZ:.2f} s instead of {expected / SAMPLE_RATE_HZ:.2f} s"
+            )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_words_over_the_breath_end_within_their_out_breath(name: str) -> None:
+    compiled = timeline(name)
+    for words in (e for e in compiled.events if isinstance(e, SpeechOverEvent)):
+        phase = next((p for p in compiled.breaths if p.start_samples == words.start_samples), None)
+        if phase is None:
+            continue
+        assert phase.phase == "exhale", f"{name}: {words.text!r} is spoken over {phase.phase}"
+        assert words.end_samples <= phase.end_samples, f"{name}: {words.text!r} runs on"
+
+
 def ebur128(path: Path) -> tuple[float, float]:
     """(integrated LUFS, true peak dBTP) as ``ffmpeg -af ebur128=peak=true`` reports them."""
     result = subprocess.run(
@@ -158,7 +274,7 @@ def ebur128(path: Path) -> tuple[float, float]:
 def test_it_renders_at_the_standard_loudness(name: str, tmp_path: Path) -> None:
     out = tmp_path / f"{name}.wav"
     result = subprocess.run(
-        [sys.executable, "-m", "coreg_audio", "render", name, "-o", str(out)],
+        [sys.executable, "-m", "coreg_audio", "render", name, "-o", str(out), "--captions"],
         capture_output=True,
         text=True,
         timeout=900,
@@ -171,3 +287,5 @@ def test_it_renders_at_the_standard_loudness(name: str, tmp_path: Path) -> None:
     integrated, peak = ebur128(out)
     assert -17.0 <= integrated <= -15.0, integrated
     assert peak <= -1.0, peak
+    captions = out.with_suffix(".lrc").read_text() + out.with_suffix(".vtt").read_text()
+    assert not PARTNER_LABEL.search(captions), "rendered without names, it names no 'partner one'"
