@@ -147,6 +147,23 @@ def test_it_opens_with_consent_and_how_to_pause(name: str) -> None:
     assert "agree" in opening, f"{title}: ask both to agree before beginning"
 
 
+TOUCH = re.compile(r"\b(rest your hands?|link arms|hold hands)\b", re.IGNORECASE)
+"""An invitation to touch."""
+ASKING = re.compile(r"\b(ask|whether|if you both)\b", re.IGNORECASE)
+
+
+def asks_before_touch(texts: list[str]) -> bool:
+    """Whether the first invitation to touch asks for it, or comes after words that do."""
+    first = next((index for index, text in enumerate(texts) if TOUCH.search(text)), None)
+    return first is None or any(ASKING.search(text) for text in texts[: first + 1])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_it_asks_before_any_touch(name: str) -> None:
+    assert asks_before_touch(spoken(name))
+    assert not asks_before_touch(["Rest your hands on each other's shoulders."])
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_it_closes_with_a_check_in(name: str) -> None:
     title, words = sections_with_words(name)[-1]

@@ -45,6 +45,16 @@ def test_the_template_shows_every_step_kind() -> None:
     assert kinds == set(STEP_KINDS)
 
 
+def test_it_asks_before_any_touch() -> None:
+    from coreg_audio.format.validate import spoken_texts
+
+    from .test_scripts import asks_before_touch
+
+    texts = [text.source for text, _ in spoken_texts(load(str(TEMPLATE_FILE)).steps)]
+    assert any("shoulders" in text for text in texts)
+    assert asks_before_touch(texts)
+
+
 def test_every_top_level_key_is_written_and_explained() -> None:
     lines = TEMPLATE_FILE.read_text().splitlines()
     for key in TOP_LEVEL_KEYS:
