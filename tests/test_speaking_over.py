@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +86,17 @@ def without_items(node: Any) -> Any:
 @pytest.mark.parametrize("case", cases("events"), ids=lambda path: path.stem)
 def test_every_event_is_where_the_spec_puts_it(case: Path) -> None:
     assert_places(timeline_of(load(str(case))).to_json(), expected_of(case))
+
+
+def test_show_json_places_them_as_a_user_runs_it() -> None:
+    case = CASES / "movement.yaml"
+    shown = subprocess.run(
+        [sys.executable, "-m", "coreg_audio", "show", str(case), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert_places(json.loads(shown.stdout), expected_of(case))
 
 
 @pytest.mark.parametrize("case", cases("events"), ids=lambda path: path.stem)
