@@ -123,7 +123,7 @@ class OverItems(Value[tuple[OverItem, ...]]):
             word: keys[word].value.read(
                 reader,
                 entry.value,
-                name if word in ("text", "voice") else f"'{word}' in {name}",
+                name if word == "voice" else f"'{word}' in {name}",
                 depth + 1,
             )
             for word, entry in entries.items()
