@@ -164,6 +164,18 @@ def test_it_asks_before_any_touch(name: str) -> None:
     assert not asks_before_touch(["Rest your hands on each other's shoulders."])
 
 
+def test_steady_together_says_once_where_else_to_find_support() -> None:
+    support = [line for line in spoken("steady-together") if "someone you trust" in line.lower()]
+    assert len(support) == 1 and "professional" in support[0] and "too much" in support[0]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_plain_words_in_summaries_and_the_word_to_say_quoted(name: str) -> None:
+    assert "rupture" not in (script(name).summary or "").lower()
+    for line in spoken(name):
+        assert not re.search(r"\bsay pause\b", line, re.IGNORECASE), line
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_it_closes_with_a_check_in(name: str) -> None:
     title, words = sections_with_words(name)[-1]
