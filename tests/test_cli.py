@@ -131,7 +131,7 @@ def test_show_text_and_overrides() -> None:
 def test_show_by_name_and_unknown_name() -> None:
     result = run("show", "breath-sync", "--set", "a=Sam", "--set", "b=Alex")
     assert result.returncode == 0, result.stderr
-    assert "Sam, notice your own breath first." in result.stdout
+    assert "Sam, share one word about how you feel, if you like. Then Alex." in result.stdout
     unknown = run("show", "breath-snyc")
     assert unknown.returncode == 2
     assert unknown.stderr.strip() == (
