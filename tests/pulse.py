@@ -38,7 +38,7 @@ class Recording:
     @property
     def started_at(self) -> float:
         """time.monotonic() of the first sample: the stop time less the recording's length."""
-        return self.stopped_at - self.samples.shape[0] / SAMPLE_RATE_HZ
+        return self.stopped_at - float(self.samples.shape[0]) / SAMPLE_RATE_HZ
 
     def index_at(self, moment: float) -> int:
         """The sample recorded at ``moment`` (a time.monotonic() value)."""

@@ -19,6 +19,7 @@ import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mutagen.id3 import ID3
@@ -98,7 +99,7 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.iterdir()}
 
 
-def ffprobe(path: Path) -> dict:
+def ffprobe(path: Path) -> dict[str, Any]:
     result = subprocess.run(
         [
             "ffprobe",
@@ -115,7 +116,8 @@ def ffprobe(path: Path) -> dict:
         text=True,
         check=True,
     )
-    return json.loads(result.stdout)
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
 
 
 def assert_phone_ready_mp3(path: Path, title: str, track: str, album: str) -> None:
@@ -153,7 +155,7 @@ def assert_captions_follow_the_timeline(lrc_path: Path, vtt_path: Path, found: F
     assert vtt_path.read_text(encoding="utf-8").count(" --> ") == len(spoken)
 
 
-def page_data_of(path: Path) -> dict:
+def page_data_of(path: Path) -> dict[str, Any]:
     """The practice's data inside a pacer page."""
     match = re.search(
         r'<script type="application/json" id="practice">(.*?)</script>',
@@ -161,7 +163,8 @@ def page_data_of(path: Path) -> dict:
         re.S,
     )
     assert match, path
-    return json.loads(match.group(1))
+    data: dict[str, Any] = json.loads(match.group(1))
+    return data
 
 
 def assert_page_follows_the_timeline(page: Path, found: Found) -> None:

@@ -543,7 +543,7 @@ def test_piper_cues_are_sped_up_to_fit_and_a_warm_cache_starts_no_worker(tmp_pat
 
     timelines = []
     for _ in range(2):
-        with Speaker(tmp_path, engine_factory=recording) as speaker:  # type: ignore[arg-type]
+        with Speaker(tmp_path, engine_factory=recording) as speaker:
             timelines.append(build_timeline(script_from(text), speaker))
             started = [engine.worker_pid is not None for engine in made]
         if not timelines[1:]:

@@ -295,7 +295,9 @@ def test_top_level_defaults_are_the_models() -> None:
 def test_voice_defaults_are_what_the_compiler_speaks_with() -> None:
     settings, volume = voice_settings(read(BASE), None)
     defaults = {key.name: key.default for key in VOICE_KEYS}
-    written = VoiceSettings(engine=defaults["engine"], rate_wpm=defaults["rate"])
+    engine, rate_wpm = defaults["engine"], defaults["rate"]
+    assert isinstance(engine, str) and isinstance(rate_wpm, int)
+    written = VoiceSettings(engine=engine, rate_wpm=rate_wpm)
     assert settings == concrete(written), "the default engine, auto, made an engine"
     assert volume == defaults["volume"]
     assert settings.pitch is None

@@ -77,7 +77,8 @@ def faded(x: np.ndarray, fade_samples: int = 2205) -> np.ndarray:
     """Fades in and out, so a test signal has no step at its edges."""
     n = np.arange(x.shape[0])
     ramp = np.minimum(1.0, np.minimum(n + 1, x.shape[0] - n) / fade_samples)
-    return x * (ramp if x.ndim == 1 else ramp[:, None])
+    faded_x: np.ndarray = x * (ramp if x.ndim == 1 else ramp[:, None])
+    return faded_x
 
 
 def sine(frequency_hz: float, seconds: float, amplitude: float, phase: float = 0.0) -> np.ndarray:

@@ -60,7 +60,7 @@ def items_of(script: Script) -> tuple[OverItem, ...]:
 
 
 def at(seconds: float) -> int:
-    return seconds_to_samples(seconds)  # type: ignore[arg-type]
+    return seconds_to_samples(seconds)
 
 
 BREATHE = """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,7 @@ def test_pace_replaces_every_starting_pattern_and_keeps_to() -> None:
     script = Overrides(pace="5-5").apply(script_from(SCRIPT))
     ramp = script.steps[3]
     assert isinstance(ramp, Breathe) and ramp.pattern is not None
-    assert (ramp.pattern.inhale_s, ramp.pattern.exhale_s) == (5, 5)
+    assert (ramp.pattern.inhale_s, ramp.pattern.exhale_s) == (Fraction(5), Fraction(5))
     assert ramp.to is not None and ramp.to.exhale_s == 6
     repeat = script.steps[4]
     assert isinstance(repeat, Repeat)

@@ -58,8 +58,8 @@ def test_minimal_script_takes_every_default() -> None:
         script.pattern.hold_s,
         script.pattern.exhale_s,
         script.pattern.rest_s,
-    ) == (4, 0, 6, 0)
-    assert (script.lead_s, script.tail_s, script.gap_s) == (1, 3, 1)
+    ) == (Fraction(4), Fraction(0), Fraction(6), Fraction(0))
+    assert (script.lead_s, script.tail_s, script.gap_s) == (Fraction(1), Fraction(3), Fraction(1))
     assert script.steps == (Pause("1", script.steps[0].loc, Fraction(1)),)
 
 

@@ -359,6 +359,7 @@ def test_breath_sync_mp3_is_phone_ready(tmp_path: Path) -> None:
     assert float(probe["format"]["duration"]) == pytest.approx(shown["duration"], abs=0.05)
 
     info = MP3(out).info
+    assert info is not None
     assert info.bitrate_mode in (BitrateMode.CBR, BitrateMode.UNKNOWN)
     assert info.bitrate == 128_000
     assert ID3(out).version == (2, 3, 0)

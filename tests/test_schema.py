@@ -26,7 +26,7 @@ NOT_VISIBLE_AS_JSON = {"duplicate key": "YAML loaders keep the last of two equal
 
 
 def schema_accepts(text: str) -> bool:
-    return VALIDATOR.is_valid(yaml.safe_load(text))
+    return bool(VALIDATOR.is_valid(yaml.safe_load(text)))
 
 
 def reader_accepts(text: str) -> bool:

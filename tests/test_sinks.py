@@ -117,6 +117,7 @@ def test_mp3_tags_and_a_real_comment_frame(rendered_mp3: Path) -> None:
 
 def test_mp3_is_constant_bitrate(rendered_mp3: Path) -> None:
     info = MP3(rendered_mp3).info
+    assert info is not None
     assert info.bitrate_mode == BitrateMode.CBR
     result = subprocess.run(
         ["ffprobe", "-v", "error", "-select_streams", "a", "-show_entries", "packet=size",
@@ -157,7 +158,8 @@ def test_mp3_bitrate_option(tmp_path: Path, bitrate_kbps: int) -> None:
     path = tmp_path / "a.mp3"
     write_all(path, TrackInfo("T"), noise(2.0), bitrate_kbps=bitrate_kbps)
     assert ffprobe(path)["streams"][0]["bit_rate"] == str(bitrate_kbps * 1000)
-    assert MP3(path).info.bitrate_mode == BitrateMode.CBR
+    info = MP3(path).info
+    assert info is not None and info.bitrate_mode == BitrateMode.CBR
 
 
 def test_mp3_with_many_chapters_and_no_tags_but_the_title(tmp_path: Path) -> None:
@@ -261,7 +263,7 @@ def test_mutagen_finds_the_cover_art(album_tracks: dict[str, Path], suffix: str)
         (art,) = MP4(path).tags["covr"]  # type: ignore[index]
         assert (art.imageformat, bytes(art)) == (MP4Cover.FORMAT_PNG, ALBUM_INFO.cover_png)
     else:
-        (block,) = OggOpus(path)["metadata_block_picture"]  # type: ignore[index]
+        (block,) = OggOpus(path)["metadata_block_picture"]
         picture = Picture(base64.b64decode(block))
         assert (picture.type, picture.mime, picture.width, picture.height, picture.data) == (
             3,

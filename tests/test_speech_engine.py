@@ -18,11 +18,10 @@ from coreg_audio.speech.engine import (
     VoiceInfo,
     VoiceNotFound,
     decode_audio_file,
-    normalize_language,
     resolve_voice,
 )
 from coreg_audio.speech.espeak_engine import EspeakEngine
-from coreg_audio.speech.voice import VoiceSettings
+from coreg_audio.speech.voice import VoiceSettings, normalize_language
 
 VOICES = [
     VoiceInfo("gmw/en", "English (Great Britain)", ("en-gb", "en"), "male", (2, 2)),

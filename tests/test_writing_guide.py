@@ -158,6 +158,7 @@ def message_templates(module: str) -> Iterator[tuple[str, int, str]]:
             continue
         regex = _pattern(found)
         if regex.replace(".*", "").replace("(?:|)", ""):
+            assert isinstance(node, ast.stmt | ast.expr)
             yield module, node.lineno, regex + tail
 
 
