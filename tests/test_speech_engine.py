@@ -65,6 +65,9 @@ def test_a_named_voice_resolves_to_the_engine_id(name: str, expected: str) -> No
         ("de", "gmw/de"),
         ("zh", "sit/cmn"),  # a voice's other language
         ("pt", "roa/pt-BR"),
+        ("de-AT", "gmw/de"),  # no voice speaks the region: its base language's voice
+        ("en-au", "gmw/en-US"),  # ... with the project's choice for the base
+        ("pt-pt", "roa/pt-BR"),
     ],
 )
 def test_no_name_picks_the_default_voice_for_the_language(language: str, expected: str) -> None:
@@ -103,6 +106,8 @@ def test_an_unknown_language_names_close_languages() -> None:
         resolve_voice(VOICES, settings(None, "eng"))
     with pytest.raises(VoiceNotFound, match=r"language 'xx'"):
         resolve_voice(VOICES, settings(None, "xx"))
+    with pytest.raises(VoiceNotFound, match=r"language 'xx-de'"):
+        resolve_voice(VOICES, settings(None, "xx-de"))
 
 
 def test_normalize_language() -> None:

@@ -89,8 +89,10 @@ def test_the_best_voice_speaks_the_language_exactly_then_at_the_highest_quality(
     assert best_voice("en-us").id == PACKAGED  # type: ignore[union-attr]
     assert best_voice("en").id == "en_GB-calm-high"  # type: ignore[union-attr]
     assert best_voice("en-gb").id == "en_GB-calm-high"  # type: ignore[union-attr]
-    assert best_voice("en-au") is None
+    # A region no voice speaks: the best voice of its base language.
+    assert best_voice("en-au").id == "en_GB-calm-high"  # type: ignore[union-attr]
     assert best_voice("fr") is None
+    assert best_voice("fr-ca") is None
 
 
 def test_no_engine_means_no_natural_voice(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,7 +17,7 @@ from .. import errors
 from ..audio.decode import read_pcm_file
 from ..errors import CoregError, RenderFailed, UsageError
 from ..suggest import close_matches
-from .voice import VoiceSettings, normalize_language
+from .voice import VoiceSettings, language_then_base, normalize_language
 
 VARIANT_LANGUAGE = "variant"
 """espeak-ng lists its voice variants ("f3", "klatt", ...) under this language."""
@@ -164,21 +164,14 @@ def _voice_by_name(voices: Sequence[VoiceInfo], name: str) -> VoiceInfo | None:
 
 
 def _default_voice(voices: Sequence[VoiceInfo], settings: VoiceSettings) -> str:
-    language = normalize_language(settings.language)
+    """The engine's voice for the language; for a code with a region (de-at) that no voice
+    speaks, the voice for its base language."""
     speaking = [v for v in voices if not v.is_variant]
-    preferred = DEFAULT_VOICE_FOR_LANGUAGE.get(language)
-    if preferred is not None:
-        voice = _voice_by_name(speaking, preferred)
-        if voice is not None:
-            return voice.id
-    candidates = [
-        (lang != language, v.priority(lang), index, v)
-        for index, v in enumerate(speaking)
-        for lang in v.languages
-        if lang == language or lang.startswith(language + "-")
-    ]
-    if candidates:
-        return min(candidates, key=lambda c: c[:3])[3].id
+    for language in language_then_base(settings.language):
+        found = _voice_for_language(speaking, language)
+        if found is not None:
+            return found.id
+    language = normalize_language(settings.language)
     known = sorted({lang for v in speaking for lang in v.languages})
     close = close_matches(language, known)
     hint = f"; close matches: {', '.join(close)}" if close else ""
@@ -187,6 +180,21 @@ def _default_voice(voices: Sequence[VoiceInfo], settings: VoiceSettings) -> str:
         f"no {settings.engine} voice speaks language {settings.language!r}{hint} "
         f"(see: coreg-audio voices --engine {settings.engine})",
     )
+
+
+def _voice_for_language(speaking: Sequence[VoiceInfo], language: str) -> VoiceInfo | None:
+    preferred = DEFAULT_VOICE_FOR_LANGUAGE.get(language)
+    if preferred is not None:
+        voice = _voice_by_name(speaking, preferred)
+        if voice is not None:
+            return voice
+    candidates = [
+        (lang != language, v.priority(lang), index, v)
+        for index, v in enumerate(speaking)
+        for lang in v.languages
+        if lang == language or lang.startswith(language + "-")
+    ]
+    return min(candidates, key=lambda c: c[:3])[3] if candidates else None
 
 
 def _not_found(

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
-from .voice import normalize_language
+from .voice import language_then_base, normalize_language
 
 if TYPE_CHECKING:
     from .engine import VoiceInfo
@@ -171,16 +171,19 @@ def voice_file(model: Path, source: str) -> VoiceFile | None:
 
 def best_voice(language: str) -> VoiceFile | None:
     """The most natural installed voice for ``language``: its exact language first, then the
-    highest quality, then the first found; None when Piper or such a voice is missing."""
+    highest quality, then the first found; for a code with a region (de-at) that no voice
+    speaks, the best for its base language; None when Piper or such a voice is missing."""
     if not engine_installed():
         return None
-    wanted = normalize_language(language)
-    speaking = [
-        (voice.language != wanted, QUALITY_RANK.get(voice.quality or "", 9), index, voice)
-        for index, voice in enumerate(installed_voices())
-        if voice.speaks(wanted)
-    ]
-    return min(speaking, key=lambda row: row[:3])[3] if speaking else None
+    for wanted in language_then_base(language):
+        speaking = [
+            (voice.language != wanted, QUALITY_RANK.get(voice.quality or "", 9), index, voice)
+            for index, voice in enumerate(installed_voices())
+            if voice.speaks(wanted)
+        ]
+        if speaking:
+            return min(speaking, key=lambda row: row[:3])[3]
+    return None
 
 
 def names_a_path(name: str) -> bool:

@@ -39,5 +39,14 @@ def normalize_language(code: str) -> str:
     return code.strip().replace("_", "-").lower()
 
 
+def language_then_base(code: str) -> tuple[str, ...]:
+    """A code, normalized, then its base language if it has a region: "de-AT" gives de-at, de.
+
+    What speaks or says a code with a region where nothing has the region's own.
+    """
+    language = normalize_language(code)
+    return tuple(dict.fromkeys((language, language.split("-", 1)[0])))
+
+
 ENGINE_NAMES: tuple[str, ...] = ("auto", "piper", "pyttsx3", "espeak")
 """The engines a script may name, the default first; the speech package provides each."""
