@@ -42,17 +42,24 @@ def test_choices_allow_their_words_only() -> None:
     assert styles.choices_text == "glide, chime, none"
 
 
-def test_cue_words_fill_in_defaults_and_keep_silence() -> None:
-    words = CueWords(("inhale", "hold", "exhale", "rest"), {"inhale": "In", "exhale": "Out"})
+def test_cue_words_fill_in_the_languages_defaults_and_keep_silence() -> None:
+    words = CueWords(("inhale", "hold", "exhale", "rest"), needed=("inhale", "exhale"))
     written = Text("Breathe in", Loc(3, 5))
-    cues = words.with_defaults({"inhale": written, "exhale": None})
+    cues = words.with_defaults({"inhale": written, "exhale": None}, "en")
     assert cues == {
+        "inhale": written,
+        "hold": Text("Hold", BUILT_IN),
+        "exhale": None,
+        "rest": None,
+    }
+    assert words.with_defaults({}, "en")["exhale"] == Text("Out", BUILT_IN)
+    assert words.with_defaults({}, "de-AT")["exhale"] == Text("Aus", BUILT_IN)
+    assert words.with_defaults({"inhale": written}, "cs") == {
         "inhale": written,
         "hold": None,
         "exhale": None,
         "rest": None,
     }
-    assert words.with_defaults({})["exhale"] == Text("Out", BUILT_IN)
 
 
 def test_a_key_without_a_default_has_no_fallback() -> None:

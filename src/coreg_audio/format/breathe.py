@@ -78,7 +78,7 @@ class BreathCues:
         ]
 
 
-BREATH_WORDS = CueWords(PHASES, {"inhale": "In", "hold": "Hold", "exhale": "Out"})
+BREATH_WORDS = CueWords(PHASES, needed=("inhale", "exhale"))
 BREATH_CUES: Key[dict[str, Text | None]] = Key(
     "cues",
     BREATH_WORDS,
@@ -149,7 +149,7 @@ class Breathe(Step):
         say = given.read(BREATHE_SAY, say_node) if say_node is not None else ()
         if (cycles is None and minutes is None) or words is None or say is None:
             return None
-        cues = BreathCues(**BREATH_WORDS.with_defaults(words))
+        cues = BreathCues(**BREATH_WORDS.of_step(words, given, speaks=guide != 0))
         return cls(
             given.path, given.loc, cycles, minutes, pattern, to, cues, count, guide, tone, say
         )

@@ -112,7 +112,10 @@ class Kind:
 
 @dataclass
 class StepInput:
-    """One step as written, for its kind to read: its keys, its shorthand and its place."""
+    """One step as written, for its kind to read: its keys, its shorthand and its place.
+
+    ``language`` is the script's, for the words a step says by default.
+    """
 
     reader: NodeReader
     kind: Kind
@@ -121,6 +124,7 @@ class StepInput:
     entries: dict[str, Entry]
     shorthand: yaml.Node | None
     depth: int
+    language: str = "en"
 
     @property
     def what(self) -> str:

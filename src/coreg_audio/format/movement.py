@@ -33,7 +33,7 @@ SIDES = ("left", "right")
 PERIOD: Key[Fraction] = Key(
     "period", seconds(1, 30), "for one full sway, left then right", default=Fraction(4)
 )
-SIDE_WORDS = CueWords(SIDES, {"left": "Left", "right": "Right"})
+SIDE_WORDS = CueWords(SIDES, needed=SIDES)
 ROCK_CUES: Key[dict[str, Text | None]] = Key(
     "cues",
     SIDE_WORDS,
@@ -94,8 +94,8 @@ class Rock(Step):
             if found is None:
                 return None
             words = found
-        sides = SIDE_WORDS.with_defaults(words)
         guide = given.value(ROCK_GUIDE)
+        sides = SIDE_WORDS.of_step(words, given, speaks=guide > 0)
         pan = given.value(ROCK_PAN)
         say_node = given.node(ROCK_SAY.name)
         say = given.read(ROCK_SAY, say_node) if say_node is not None else ()

@@ -20,7 +20,7 @@ from .loader import Document
 from .model import Script, Step
 from .nodes import NULL_TAG, Entry, NodeReader, TooLarge, describe, loc_of
 from .steps import STEP_KINDS
-from .toplevel import REQUIRED, TOP_LEVEL, TOP_LEVEL_KEYS
+from .toplevel import LANGUAGE, REQUIRED, TOP_LEVEL, TOP_LEVEL_KEYS
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,7 @@ class _DocumentReader(NodeReader):
     def __init__(self, document: Document) -> None:
         super().__init__(document)
         self.doubtful: set[str] = set()
+        self.language: str = LANGUAGE.fallback
 
     def top(self, entries: dict[str, Entry], key: Key[Any]) -> Any:
         """A top-level value, or its default; a key whose value had problems becomes doubtful."""
@@ -85,6 +86,8 @@ class _DocumentReader(NodeReader):
             value = self.top(entries, key)
             if key.field is not None:
                 fields[key.field] = value
+            if key is LANGUAGE:
+                self.language = value  # read before the steps, which speak in it
         return Script(
             name=name,
             path=self.document.path,
@@ -162,7 +165,9 @@ class _DocumentReader(NodeReader):
         if shorthand is not None and kind.shorthand is None:
             self.problem(shorthand, f"step {path} ({kind.name}) {kind.takes}")
             return None
-        given = StepInput(self, kind, path, loc_of(kind_key), entries, shorthand, depth + 1)
+        given = StepInput(
+            self, kind, path, loc_of(kind_key), entries, shorthand, depth + 1, self.language
+        )
         return step_class.read(given)
 
     def step_entries(

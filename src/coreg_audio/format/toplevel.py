@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from .keys import Key
+from .languages import WORDED
 from .model import BUILT_IN, Pattern, Tones, Voice
 from .nodes import NodeReader
 from .patterns import PatternValue
@@ -60,11 +61,20 @@ class Language(Value[str]):
         schema: Schema = {"type": "string", "pattern": LANGUAGE_RE.pattern}
         if default is not None:
             schema["default"] = json_value(default)
+        schema["examples"] = list(WORDED)
         schema["description"] = doc
         return schema
 
 
 EMPTY: MappingProxyType[str, Any] = MappingProxyType({})
+LANGUAGE: Key[str] = Key(
+    "language",
+    Language(),
+    "language of the spoken text, e.g. en, de or pt-br; it chooses the default cue words "
+    f"(there are words for {', '.join(WORDED)}) and the voice",
+    default="en",
+    field="language",
+)
 
 TOP_LEVEL: tuple[Key[Any], ...] = (
     Key("format", FormatVersion(), "format version; only 1 exists", default=FORMAT_VERSION),
@@ -82,13 +92,7 @@ TOP_LEVEL: tuple[Key[Any], ...] = (
         field="summary",
     ),
     Key("author", Plain(), "written as the track's artist", default="coreg-audio", field="author"),
-    Key(
-        "language",
-        Language(),
-        "language of the spoken text, e.g. en or en-us",
-        default="en",
-        field="language",
-    ),
+    LANGUAGE,
     Key(
         "params",
         Named(Plain(), "param", "the default value of a {name} placeholder"),

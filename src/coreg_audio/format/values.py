@@ -12,12 +12,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import yaml
 
+from .languages import WORD_PARTS, WORDED, default_word_phrase, words_for
 from .model import BUILT_IN, Step, Text
 from .nodes import NAME_RE, NodeReader, range_phrase
+
+if TYPE_CHECKING:
+    from .keys import StepInput
 
 T = TypeVar("T")
 N = TypeVar("N", Fraction, int, float)
@@ -246,12 +250,13 @@ class CueWords(Value[dict[str, Text | None]]):
     """The word said at the start of each phase or side; ``""`` or ``null`` is silent.
 
     Read with ``what`` naming the step, as its messages say "'cues' in step 2
-    (breathe)" and "the inhale cue of step 2 (breathe)".
+    (breathe)" and "the inhale cue of step 2 (breathe)". A part not given takes
+    the default word of the script's language (``languages``); in a language
+    without default words, the ``needed`` parts must be given.
     """
 
     parts: tuple[str, ...]
-    words: Mapping[str, str]
-    """The default word of each part that has one."""
+    needed: tuple[str, ...]
 
     def read(
         self, reader: NodeReader, node: yaml.Node, what: str, depth: int
@@ -273,16 +278,44 @@ class CueWords(Value[dict[str, Text | None]]):
             "properties": {
                 part: said.schema(
                     f"said at the start of each {part}"
-                    + (f" (default: {self.words[part]})" if part in self.words else "")
+                    + (
+                        f"; default: the word in the script's language, {default_word_phrase(part)}"
+                        if part in WORD_PARTS
+                        else ""
+                    )
                 )
                 for part in self.parts
             },
         }
 
-    def with_defaults(self, given: Mapping[str, Text | None]) -> dict[str, Text | None]:
-        """The given words over the default ones."""
-        defaults = {part: Text(word, BUILT_IN) for part, word in self.words.items()}
+    def with_defaults(
+        self, given: Mapping[str, Text | None], language: str
+    ) -> dict[str, Text | None]:
+        """The given words over the default ones of ``language``; none in a language without."""
+        words = words_for(language)
+        said = {part: words.word(part) for part in self.parts} if words is not None else {}
+        defaults = {part: Text(word, BUILT_IN) for part, word in said.items() if word is not None}
         return {part: given.get(part, defaults.get(part)) for part in self.parts}
+
+    def of_step(
+        self, given: Mapping[str, Text | None], step: StepInput, *, speaks: bool
+    ) -> dict[str, Text | None]:
+        """``with_defaults`` in the script's language, for a step that ``speaks`` its cues or not.
+
+        In a language without default words, each ``needed`` part the step
+        leaves out is silent, and a problem when the step speaks its cues.
+        """
+        missing = [part for part in self.needed if part not in given]
+        if speaks and missing and words_for(step.language) is None:
+            example = ", ".join(f"{part}: ..." for part in self.needed)
+            step.problem(
+                step.key_node("cues") if step.given("cues") else step.loc,
+                f"{step.what} speaks cue words, but coreg-audio has no default words in "
+                f"language '{step.language}' (only in {', '.join(WORDED)}); give the step "
+                f"its own {' and '.join(missing)} cue{'s' if len(missing) > 1 else ''}, "
+                f"e.g. 'cues: {{{example}}}', or 'guide: 0' for none",
+            )
+        return self.with_defaults(given, step.language)
 
 
 @dataclass(frozen=True)
