@@ -2,32 +2,42 @@
 
 What can be checked as data is checked here: length, sections, the partners'
 names (and plain sentences without them), consent and pausing at the start, a
-check-in at the end, calm words without medical claims, and a rhythm that
-never stops under the pair inside a section. Each practice is also rendered
-and measured.
+check-in at the end, calm words without medical claims, each in the
+practice's own language, and a rhythm that never stops under the pair inside
+a section; a practice in another language keeps the steps and rhythm of the
+one it is a version of. Each practice is also rendered and measured.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import subprocess
 import sys
 import wave
 from collections import defaultdict
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
 
 import pytest
 
-from coreg_audio.format.model import Script
+from coreg_audio.format.languages import words_for
+from coreg_audio.format.model import Loc, Script, Step, Text
 from coreg_audio.format.overrides import Overrides
 from coreg_audio.format.steps import Say, Section, walk_steps
 from coreg_audio.format.validate import spoken_texts
 from coreg_audio.output.captions import lrc, webvtt
 from coreg_audio.practice import load, timeline_of
-from coreg_audio.timeline.events import BeatEvent, BreathPhase, SpeechOverEvent, Timeline
+from coreg_audio.timeline.events import (
+    BeatEvent,
+    BreathPhase,
+    CueEvent,
+    SpeechOverEvent,
+    Timeline,
+)
 from coreg_audio.units import SAMPLE_RATE_HZ
 
 from .conftest import REPO
@@ -45,16 +55,82 @@ THE_EIGHT = {
     "steady-together",
 }
 SCHEMA_LINE = "# yaml-language-server: $schema=../src/coreg_audio/format/schema.json"
-MEDICAL = re.compile(
-    r"\b(heal|cure|treat|therap|diagnos|disorder|symptom|medic|clinic|"
-    r"patient|ptsd|vagus|vagal|blood pressure|heart rate|nervous system|"
-    r"anxiety|depress|guarantee)",
-    re.IGNORECASE,
-)
-COMMANDING = re.compile(r"\b(must|have to|has to|should|ought)\b", re.IGNORECASE)
+TRANSLATIONS = {"breath-sync-de": "breath-sync"}
+"""Built-in practices in another language, and the practice each is a version of."""
 MAX_SENTENCE_WORDS = 20
 NAMES_GIVEN = {"a": "Sam", "b": "Alex"}
-PARTNER_LABEL = re.compile(r"\bpartner (one|two|a|b|1|2)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Manners:
+    """How a practice in one language asks, opens, closes, and what it never says."""
+
+    pause: str
+    either: str
+    agree: str
+    check_in_title: str
+    check_in: str
+    medical: re.Pattern[str]
+    commanding: re.Pattern[str]
+    partner_label: re.Pattern[str]
+    """A label in place of a name ("Partner one"): a name has words of its own instead."""
+    touch: re.Pattern[str]
+    """An invitation to touch."""
+    asking: re.Pattern[str]
+    capitals_are_names: bool
+    """Whether a capital inside a sentence can only be a name (not in German: nouns)."""
+
+
+MANNERS = {
+    "en": Manners(
+        pause="pause",
+        either="either of you",
+        agree="agree",
+        check_in_title="Checking in",
+        check_in="How is this for you",
+        medical=re.compile(
+            r"\b(heal|cure|treat|therap|diagnos|disorder|symptom|medic|clinic|"
+            r"patient|ptsd|vagus|vagal|blood pressure|heart rate|nervous system|"
+            r"anxiety|depress|guarantee)",
+            re.IGNORECASE,
+        ),
+        commanding=re.compile(r"\b(must|have to|has to|should|ought)\b", re.IGNORECASE),
+        partner_label=re.compile(r"\bpartner (one|two|a|b|1|2)\b", re.IGNORECASE),
+        touch=re.compile(r"\b(rest your hands?|link arms|hold hands)\b", re.IGNORECASE),
+        asking=re.compile(r"\b(ask|whether|if you both)\b", re.IGNORECASE),
+        capitals_are_names=True,
+    ),
+    "de": Manners(
+        pause="pause",
+        either="jede und jeder von euch",
+        agree="einig",
+        check_in_title="Nachspüren",
+        check_in="Wie ist das für euch",
+        medical=re.compile(
+            r"\b(heil|kur|behandl|therap|diagnos|störung|symptom|medizin|klini|"
+            r"patient|ptbs|trauma|vagus|blutdruck|herzfrequenz|puls|nervensystem|"
+            r"angst|depress|garant)",
+            re.IGNORECASE,
+        ),
+        commanding=re.compile(
+            r"\b(muss|musst|müsst|müssen|soll|sollst|sollt|sollen|solltet|solltest)\b",
+            re.IGNORECASE,
+        ),
+        partner_label=re.compile(
+            r"\b(person|partner|partnerin) (eins|zwei|a|b|1|2)\b", re.IGNORECASE
+        ),
+        touch=re.compile(
+            r"\b(legt eure hände?|legt die hand|hakt euch unter|nehmt euch an den händen)\b",
+            re.IGNORECASE,
+        ),
+        asking=re.compile(r"\b(fragt|ob|wenn ihr beide)\b", re.IGNORECASE),
+        capitals_are_names=False,
+    ),
+}
+"""Each language of the built-in practices; a new language adds its own."""
+ANY_PARTNER_LABEL = re.compile(
+    "|".join(manners.partner_label.pattern for manners in MANNERS.values()), re.IGNORECASE
+)
 ONE_SAMPLE = 1
 MAX_PACE_CHANGE_S = 1
 """How much one breath may be longer or shorter than the one before: a ramp, not a jump."""
@@ -83,6 +159,10 @@ def sections_with_words(name: str) -> list[tuple[str, list[str]]]:
 
 def spoken(name: str) -> list[str]:
     return [text.source for text, _ in spoken_texts(script(name).steps)]
+
+
+def manners(name: str) -> Manners:
+    return MANNERS[script(name).language.split("-")[0]]
 
 
 def test_the_library_holds_the_eight_practices() -> None:
@@ -119,13 +199,15 @@ def capitals_inside(sentence: str) -> list[str]:
 @pytest.mark.parametrize("name", NAMES)
 def test_without_names_every_caption_reads_as_a_sentence(name: str) -> None:
     compiled = timeline(name)
+    its = manners(name)
     captions = lrc(compiled) + webvtt(compiled)
-    assert not PARTNER_LABEL.search(captions)
+    assert not its.partner_label.search(captions)
     assert not re.search(r"[{}|]", captions.split("\n", 3)[-1])
     for event in compiled.spoken_events():
-        assert not PARTNER_LABEL.search(event.text), event.text
+        assert not its.partner_label.search(event.text), event.text
         for sentence in sentences(event.text):
-            assert not capitals_inside(sentence), f"{name}: {sentence!r}"
+            if its.capitals_are_names:
+                assert not capitals_inside(sentence), f"{name}: {sentence!r}"
 
 
 @pytest.mark.slow
@@ -134,34 +216,31 @@ def test_with_names_it_speaks_to_each_partner_by_name(name: str) -> None:
     named = timeline_of(load(name, Overrides(params=NAMES_GIVEN)))
     words = " ".join(event.text for event in named.spoken_events())
     assert "Sam" in words and "Alex" in words
-    assert not PARTNER_LABEL.search(words)
+    assert not manners(name).partner_label.search(words)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_it_opens_with_consent_and_how_to_pause(name: str) -> None:
     title, words = sections_with_words(name)[0]
     opening = " ".join(words).lower()
+    its = manners(name)
     assert isinstance(script(name).steps[0], Section), "the practice starts with a section"
-    assert "pause" in opening, f"{title}: say how either partner can pause"
-    assert "either of you" in opening, f"{title}: pausing is open to both partners"
-    assert "agree" in opening, f"{title}: ask both to agree before beginning"
+    assert its.pause in opening, f"{title}: say how either partner can pause"
+    assert its.either in opening, f"{title}: pausing is open to both partners"
+    assert its.agree in opening, f"{title}: ask both to agree before beginning"
 
 
-TOUCH = re.compile(r"\b(rest your hands?|link arms|hold hands)\b", re.IGNORECASE)
-"""An invitation to touch."""
-ASKING = re.compile(r"\b(ask|whether|if you both)\b", re.IGNORECASE)
-
-
-def asks_before_touch(texts: list[str]) -> bool:
+def asks_before_touch(texts: list[str], its: Manners) -> bool:
     """Whether the first invitation to touch asks for it, or comes after words that do."""
-    first = next((index for index, text in enumerate(texts) if TOUCH.search(text)), None)
-    return first is None or any(ASKING.search(text) for text in texts[: first + 1])
+    first = next((index for index, text in enumerate(texts) if its.touch.search(text)), None)
+    return first is None or any(its.asking.search(text) for text in texts[: first + 1])
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_it_asks_before_any_touch(name: str) -> None:
-    assert asks_before_touch(spoken(name))
-    assert not asks_before_touch(["Rest your hands on each other's shoulders."])
+    assert asks_before_touch(spoken(name), manners(name))
+    assert not asks_before_touch(["Rest your hands on each other's shoulders."], MANNERS["en"])
+    assert not asks_before_touch(["Legt eure Hände auf die Schultern."], MANNERS["de"])
 
 
 def test_steady_together_says_once_where_else_to_find_support() -> None:
@@ -179,19 +258,66 @@ def test_plain_words_in_summaries_and_the_word_to_say_quoted(name: str) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_it_closes_with_a_check_in(name: str) -> None:
     title, words = sections_with_words(name)[-1]
-    assert title == "Checking in"
-    assert any("How is this for you" in line and "?" in line for line in words), words
+    its = manners(name)
+    assert title == its.check_in_title
+    assert any(its.check_in in line and "?" in line for line in words), words
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_words_are_calm_short_and_make_no_medical_claims(name: str) -> None:
+    its = manners(name)
     for line in spoken(name):
-        assert not MEDICAL.search(line), line
-        assert not COMMANDING.search(line), f"invite, never command: {line}"
+        assert not its.medical.search(line), line
+        assert not its.commanding.search(line), f"invite, never command: {line}"
         for sentence in re.split(r"(?<=[.?!])\s+", line):
             assert len(sentence.split()) <= MAX_SENTENCE_WORDS, sentence
     rate = script(name).voice.rate_wpm
     assert rate is not None and 120 <= rate <= 140, "a calm pace for the synthetic voice"
+
+
+def shape(value: object) -> object:
+    """What a step does, without its words, titles and places: its kind, timing and rhythm."""
+    if isinstance(value, Text):
+        return "words" if value.loc.in_file else "the language's word"
+    if isinstance(value, Loc):
+        return None
+    if isinstance(value, Step):
+        fields = {f.name: shape(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        mine = ("path", "loc", "title")
+        return (value.KIND.name, {k: v for k, v in fields.items() if k not in mine})
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return tuple(shape(getattr(value, f.name)) for f in dataclasses.fields(value))
+    if isinstance(value, tuple | list):
+        return tuple(shape(item) for item in value)
+    return value
+
+
+@pytest.mark.parametrize(("name", "original"), TRANSLATIONS.items())
+def test_a_translation_keeps_its_originals_steps_timing_and_rhythm(
+    name: str, original: str
+) -> None:
+    ours, theirs = script(name), script(original)
+    assert ours.language != theirs.language
+    assert [shape(step) for step in walk_steps(ours.steps)] == [
+        shape(step) for step in walk_steps(theirs.steps)
+    ]
+    for key in ("voice", "ambience", "tones", "pattern", "lead_s", "tail_s", "gap_s"):
+        assert shape(getattr(ours, key)) == shape(getattr(theirs, key)), key
+    assert set(ours.params) == set(theirs.params)
+    assert not set(spoken(name)) & set(spoken(original)), "every line in its own language"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", TRANSLATIONS)
+def test_a_translation_speaks_its_cues_in_its_language(name: str) -> None:
+    words = words_for(script(name).language)
+    assert words is not None
+    cues = {event.text for event in timeline(name).events if isinstance(event, CueEvent)}
+    assert cues == {words.inhale, words.exhale}
+    voices = {event.voice for event in timeline(name).spoken_events()}
+    assert {(voice.engine, voice.language) for voice in voices} == {
+        ("pyttsx3", script(name).language)
+    }
 
 
 @pytest.mark.slow
@@ -317,4 +443,4 @@ def test_it_renders_at_the_standard_loudness(name: str, tmp_path: Path) -> None:
     assert -17.0 <= integrated <= -15.0, integrated
     assert peak <= -1.0, peak
     captions = out.with_suffix(".lrc").read_text() + out.with_suffix(".vtt").read_text()
-    assert not PARTNER_LABEL.search(captions), "rendered without names, it names no 'partner one'"
+    assert not ANY_PARTNER_LABEL.search(captions), "without names, it names no 'partner one'"
