@@ -26,7 +26,7 @@ from coreg_audio.speech.voice import VoiceSettings
 from coreg_audio.timeline.events import CountEvent, CueEvent, SpokenEvent, Timeline
 from coreg_audio.units import SAMPLE_RATE_HZ
 
-from .conftest import script_from
+from .conftest import REPO, script_from
 
 REQUIRED = ("en", "de", "fr", "es", "it", "pt", "nl", "sv", "pl")
 COUNTED = {
@@ -65,6 +65,13 @@ def test_the_table_has_words_for_at_least_ten_languages() -> None:
             assert word and word == word.strip() and len(word.split()) <= 2, (code, part)
             assert word[0].isupper() and word[-1].isalpha(), (code, part, word)
         assert words.word("rest") is None
+
+
+def test_the_writing_guide_shows_every_languages_words() -> None:
+    guide = (REPO / "docs" / "writing-practices.md").read_text(encoding="utf-8")
+    for code, words in LANGUAGE_WORDS.items():
+        row = [f"`{code}`", words.name, *(words.word(part) for part in WORD_PARTS)]
+        assert "| " + " | ".join(str(cell) for cell in row) + " |" in guide, code
 
 
 @pytest.mark.parametrize(

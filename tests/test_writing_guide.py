@@ -80,10 +80,10 @@ def fenced_blocks(text: str) -> list[tuple[str, str]]:
 
 
 def worked_examples() -> list[tuple[str, list[str]]]:
-    """(script, printed lines) for each validate run the guide shows."""
+    """(script, printed lines) for each validate run the guide shows, anywhere in it."""
     examples: list[tuple[str, list[str]]] = []
     script = None
-    for language, body in fenced_blocks(errors_section()):
+    for language, body in fenced_blocks(GUIDE.read_text(encoding="utf-8")):
         if language == "yaml":
             script = body
         elif language == "text" and body.startswith(COMMAND):
