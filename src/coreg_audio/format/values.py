@@ -257,6 +257,7 @@ class CueWords(Value[dict[str, Text | None]]):
 
     parts: tuple[str, ...]
     needed: tuple[str, ...]
+    """The parts a step that speaks must give where its language has no words (not hold)."""
 
     def read(
         self, reader: NodeReader, node: yaml.Node, what: str, depth: int
