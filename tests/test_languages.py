@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import wave
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -18,13 +19,21 @@ from coreg_audio.format.languages import LANGUAGE_WORDS, WORD_PARTS, WORDED, wor
 from coreg_audio.format.model import BUILT_IN, Text
 from coreg_audio.format.movement import Rock
 from coreg_audio.format.toplevel import TOP_LEVEL_KEYS
+from coreg_audio.output.render import render
 from coreg_audio.practice import load, timeline_of
 from coreg_audio.speech import Speaker
+from coreg_audio.speech.choice import forget_choices
 from coreg_audio.speech.engine import VoiceInfo, resolve_voice
-from coreg_audio.speech.piper_voices import find_voice
+from coreg_audio.speech.piper_voices import VOICES_ENV, clear_found_voices, find_voice
 from coreg_audio.speech.voice import VoiceSettings
-from coreg_audio.timeline.events import CountEvent, CueEvent, SpokenEvent, Timeline
-from coreg_audio.units import SAMPLE_RATE_HZ
+from coreg_audio.timeline.events import (
+    CountEvent,
+    CueEvent,
+    SpeechEvent,
+    SpokenEvent,
+    Timeline,
+)
+from coreg_audio.units import SAMPLE_RATE_HZ, ms_to_samples
 
 from .conftest import REPO, script_from
 
@@ -367,3 +376,107 @@ def test_show_json_of_a_german_script_carries_german_cue_words(
     ]
     counts = [e["text"] for e in events if e["kind"] == "count"]
     assert counts == ["2", "3", "4", "2", "2", "3", "4", "5", "6"]
+
+
+GERMAN = """\
+title: Gemeinsam atmen
+language: de
+lead: 0.7
+tail: 1
+tones: none
+steps:
+  - say: Willkommen. Setzt euch bequem hin.
+  - breathe: {cycles: 2, pattern: 4-2-6, count: true}
+  - rock: {cycles: 2, period: 3}
+  - say: Danke.
+"""
+ONSET_TOLERANCE_MS = 15.0
+AUDIBLE_DBFS = -40.0
+
+
+def loudest_channel(path: Path) -> np.ndarray:
+    with wave.open(str(path), "rb") as file:
+        assert file.getframerate() == SAMPLE_RATE_HZ and file.getnchannels() == 2
+        frames = file.readframes(file.getnframes())
+    track = np.frombuffer(frames, dtype="<i2").reshape(-1, 2).astype(np.float64) / 32768.0
+    return np.max(np.abs(track), axis=1)
+
+
+@pytest.mark.slow
+def test_a_german_track_says_its_german_words_with_the_german_voice_on_the_beat(
+    write_script: Callable[..., Path],
+) -> None:
+    """Rendered for real with ``auto``: espeak-ng's German voice, each item audible on time."""
+    out = write_script(GERMAN).with_suffix(".wav")
+    timeline = render(load(str(out.with_suffix(".yaml"))), out)
+    said = timeline.spoken_events()
+    cues = ["Ein", "Halten", "Aus", "Ein", "Halten", "Aus", "Links", "Rechts", "Links", "Rechts"]
+    assert [e.text for e in said if isinstance(e, CueEvent)] == cues
+    one_cycle = ["2", "3", "4", "2", "2", "3", "4", "5", "6"]
+    assert [e.text for e in said if isinstance(e, CountEvent)] == one_cycle * 2
+    assert {(e.voice.engine, e.voice.language) for e in said} == {("pyttsx3", "de")}
+    assert resolve_voice(engine_voices("pyttsx3"), said[0].voice) == "gmw/de"
+    track = loudest_channel(out)
+    threshold = 10 ** (AUDIBLE_DBFS / 20)
+    tolerance = ms_to_samples(ONSET_TOLERANCE_MS)
+    previous_end = 0
+    for event in said:
+        region = track[previous_end : event.start_samples + tolerance + 1]
+        loud = np.flatnonzero(region > threshold)
+        assert loud.size, f"nothing audible within 15 ms of {event.text!r}"
+        onset = previous_end + int(loud[0])
+        assert abs(onset - event.start_samples) <= tolerance, (
+            event.text,
+            (onset - event.start_samples) / SAMPLE_RATE_HZ,
+        )
+        previous_end = event.end_samples
+    assert sum(isinstance(e, SpeechEvent) for e in said) == 2
+
+
+def german_piper_voice(folder: Path) -> Path:
+    """A Piper voice that says it speaks German: the packaged model, phonemized as German."""
+    joe = find_voice("en_US-joe-medium")
+    assert joe is not None, "the voice package is installed by make test"
+    folder.mkdir(parents=True, exist_ok=True)
+    model = folder / "de_DE-test-medium.onnx"
+    model.symlink_to(joe.model)
+    config = json.loads(joe.config.read_text(encoding="utf-8"))
+    config["language"]["code"] = "de_DE"
+    config["espeak"]["voice"] = "de"
+    config["dataset"] = "test"
+    (folder / "de_DE-test-medium.onnx.json").write_text(json.dumps(config), encoding="utf-8")
+    return model
+
+
+@pytest.fixture
+def german_voices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    folder = tmp_path / "voices"
+    german_piper_voice(folder)
+    monkeypatch.setenv(VOICES_ENV, str(folder))
+    clear_found_voices()
+    forget_choices()
+    yield folder
+    clear_found_voices()
+    forget_choices()
+
+
+@pytest.mark.slow
+def test_auto_speaks_with_a_natural_voice_of_the_language_once_one_is_installed(
+    german_voices: Path, tmp_path: Path
+) -> None:
+    """With a German Piper voice installed, a German script's cues and counts are Piper's German."""
+    path = tmp_path / "de.yaml"
+    path.write_text(
+        "title: T\nlanguage: de-AT\nsteps:\n  - breathe: {cycles: 1, pattern: 4-4, count: true}\n",
+        encoding="utf-8",
+    )
+    said = timeline_of(load(str(path))).spoken_events()
+    assert [e.text for e in said] == ["Ein", "2", "3", "4", "Aus", "2", "3", "4"]
+    assert {(e.voice.engine, e.voice.name) for e in said} == {("piper", "de_DE-test-medium")}
+    german = said[0].voice
+    english = VoiceSettings(engine="piper", name="en_US-joe-medium")
+    with Speaker(tmp_path / "cache") as speaker:
+        three = speaker.clip("3", german)
+        assert np.array_equal(three, speaker.clip("drei", german)), "3 is said as 'drei'"
+        assert not np.array_equal(three, speaker.clip("3", english))
+        assert np.array_equal(speaker.clip("3", english), speaker.clip("three", english))
