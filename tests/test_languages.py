@@ -399,7 +399,8 @@ def loudest_channel(path: Path) -> np.ndarray:
         assert file.getframerate() == SAMPLE_RATE_HZ and file.getnchannels() == 2
         frames = file.readframes(file.getnframes())
     track = np.frombuffer(frames, dtype="<i2").reshape(-1, 2).astype(np.float64) / 32768.0
-    return np.max(np.abs(track), axis=1)
+    loudest: np.ndarray = np.max(np.abs(track), axis=1)
+    return loudest
 
 
 @pytest.mark.slow

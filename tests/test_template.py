@@ -48,11 +48,11 @@ def test_the_template_shows_every_step_kind() -> None:
 def test_it_asks_before_any_touch() -> None:
     from coreg_audio.format.validate import spoken_texts
 
-    from .test_scripts import asks_before_touch
+    from .test_scripts import MANNERS, asks_before_touch
 
     texts = [text.source for text, _ in spoken_texts(load(str(TEMPLATE_FILE)).steps)]
     assert any("shoulders" in text for text in texts)
-    assert asks_before_touch(texts)
+    assert asks_before_touch(texts, MANNERS[load(str(TEMPLATE_FILE)).language])
 
 
 def test_every_top_level_key_is_written_and_explained() -> None:
