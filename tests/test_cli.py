@@ -179,7 +179,8 @@ def test_bad_command_lines_exit_2(tmp_path: Path, args: tuple[str, ...], words: 
 
 
 def test_list_shows_the_builtin_practice() -> None:
-    result = run("list", "--json")
+    """The first listing of a run speaks every built-in practice's words (for their lengths)."""
+    result = run("list", "--json", timeout=900)
     assert result.returncode == 0, result.stderr
     rows = {row["name"]: row for row in json.loads(result.stdout)}
     assert rows["breath-sync"]["title"] == "Breath Synchronization"
