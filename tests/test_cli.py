@@ -110,6 +110,34 @@ def test_validate_many_and_exit_codes(tmp_path: Path) -> None:
     assert_no_traceback(missing)
 
 
+def test_validate_goes_on_past_names_the_system_refuses(tmp_path: Path) -> None:
+    """A name too long, a NUL, a home that is not there: each a located error, every file checked."""
+    names = {
+        "long.yaml": "ambience: {sound: " + "x" * 300 + ".wav}",
+        "nul.yaml": 'ambience: {sound: "rain\\0.wav"}',
+        "home.yaml": "ambience: {sound: ~no-such-user-here/rain.wav}",
+        "voice.yaml": "voice: {engine: piper, name: ~no-such-user-here/v.onnx}",
+    }
+    paths = []
+    for name, line in names.items():
+        path = tmp_path / name
+        path.write_text(f"title: T\n{line}\nsteps:\n  - say: Hello.\n")
+        paths.append(str(path))
+    good = str(CONFORMANCE / "in-4-out-6.yaml")
+    result = run("validate", *paths, good)
+    assert result.returncode == 1, result.stderr
+    assert_no_traceback(result)
+    assert "unexpected" not in result.stderr
+    assert f"{good}: valid" in result.stdout
+    lines = result.stderr.splitlines()
+    assert [line.split(": error: ")[0] for line in lines] == [
+        f"{tmp_path / 'long.yaml'}:2:19",
+        f"{tmp_path / 'nul.yaml'}:2:19",
+        f"{tmp_path / 'home.yaml'}:2:19",
+        f"{tmp_path / 'voice.yaml'}:2:8",
+    ]
+
+
 def test_show_json_is_the_documented_timeline() -> None:
     result = run("show", str(CONFORMANCE / "movement.yaml"), "--json")
     assert result.returncode == 0, result.stderr

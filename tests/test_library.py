@@ -63,3 +63,17 @@ def test_unknown_names_list_close_ones(folders: tuple[Path, Path]) -> None:
         resolve("missing/x.yaml")
     with pytest.raises(UsageError, match="is a folder"):
         resolve(str(folders[0]) + "/")
+
+
+@pytest.mark.parametrize(
+    ("ref", "reason"),
+    [
+        ("~no-such-user-here/practice.yaml", "'~no-such-user-here' names a home folder"),
+        ("x" * 300 + ".yaml", "too long for this computer's file system"),
+        ("x" * 300, "too long for this computer's file system"),
+    ],
+)
+def test_a_name_the_system_refuses_is_a_usage_error(ref: str, reason: str) -> None:
+    with pytest.raises(UsageError, match=reason) as caught:
+        resolve(ref)
+    assert str(caught.value).startswith(f"{ref} cannot be a script: ")

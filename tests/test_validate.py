@@ -74,6 +74,31 @@ def test_ambience_file_must_exist(tmp_path: Path) -> None:
     validate(script_from("title: T\nambience: waves.ogg\nsteps: [{pause: 1}]\n", folder=tmp_path))
 
 
+UNUSABLE_NAMES = {
+    "too long": ("x" * 300 + ".wav", "too long for this computer's file system"),
+    "NUL": ('"rain\\0.wav"', "holds a NUL character"),
+    "unknown home": ("~no-such-user-here/rain.wav", "'~no-such-user-here' names a home folder"),
+}
+
+
+@pytest.mark.parametrize("case", UNUSABLE_NAMES)
+def test_an_ambience_name_the_system_refuses_is_a_located_error(tmp_path: Path, case: str) -> None:
+    name, reason = UNUSABLE_NAMES[case]
+    lines = problems(f"title: T\nambience: {{sound: {name}}}\nsteps: [{{pause: 1}}]\n", tmp_path)
+    assert len(lines) == 1
+    assert lines[0].startswith("test.yaml:2:19: error: ambience '")
+    assert "cannot be a file: " in lines[0] and reason in lines[0]
+
+
+def test_an_ambience_folder_is_named_so(tmp_path: Path) -> None:
+    (tmp_path / "sounds").mkdir()
+    lines = problems("title: T\nambience: sounds\nsteps: [{pause: 1}]\n", tmp_path)
+    assert lines == [
+        f"test.yaml:2:11: error: ambience 'sounds' is a folder ({tmp_path / 'sounds'}); "
+        "give an audio file"
+    ]
+
+
 def test_four_hour_cap_is_found_in_milliseconds() -> None:
     began = time.perf_counter()
     lines = problems("""

@@ -201,6 +201,10 @@ def validate(scripts: tuple[str, ...]) -> None:
                 click.echo(line, err=True)
             worst = max(worst, error.exit_code)
             continue
+        except Exception as error:  # a fault of ours in one file; the next is checked still
+            click.echo(_unexpected(error), err=True)
+            worst = max(worst, 1)
+            continue
         for line in problems:
             click.echo(line, err=True)
         if problems:
@@ -495,15 +499,19 @@ def run(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as error:
-        if os.environ.get("COREG_AUDIO_DEBUG"):
-            raise
-        click.echo(
-            f"coreg-audio: unexpected {type(error).__name__}: {error} "
-            "(set COREG_AUDIO_DEBUG=1 for details, and please report it)",
-            err=True,
-        )
+        click.echo(_unexpected(error), err=True)
         return 1
     return 0
+
+
+def _unexpected(error: Exception) -> str:
+    """The one line for a fault of coreg-audio's own (re-raised under COREG_AUDIO_DEBUG)."""
+    if os.environ.get("COREG_AUDIO_DEBUG"):
+        raise error
+    return (
+        f"coreg-audio: unexpected {type(error).__name__}: {error} "
+        "(set COREG_AUDIO_DEBUG=1 for details, and please report it)"
+    )
 
 
 __all__ = ["cli", "main"]

@@ -9,6 +9,7 @@ from pathlib import Path
 import platformdirs
 
 from .errors import UsageError
+from .names import UnusableName, expand_home, file_kind
 from .resources import shipped_folder
 from .suggest import suggestion
 
@@ -56,10 +57,18 @@ def looks_like_path(ref: str) -> bool:
 
 def resolve(ref: str) -> Found:
     """The script ``ref`` names: a path to a file, or a name on the search path."""
-    if looks_like_path(ref) or Path(ref).is_file():
-        path = Path(ref).expanduser()
-        if not path.is_file():
-            what = "a folder" if path.is_dir() else "no file"
+    try:
+        return _resolve(ref)
+    except UnusableName as reason:
+        raise UsageError(f"{ref} cannot be a script: {reason}") from None
+
+
+def _resolve(ref: str) -> Found:
+    if looks_like_path(ref) or file_kind(Path(ref)) == "file":
+        path = expand_home(ref)
+        kind = file_kind(path)
+        if kind != "file":
+            what = "a folder" if kind == "folder" else "no file"
             raise UsageError(
                 f"{ref} is {what}; give a practice's .yaml file or its name "
                 "(coreg-audio list shows the names)"
@@ -68,12 +77,14 @@ def resolve(ref: str) -> Found:
     for folder, origin in search_folders():
         for suffix in SCRIPT_SUFFIXES:
             candidate = folder / f"{ref}{suffix}"
-            if candidate.is_file():
+            if file_kind(candidate) == "file":
                 return Found(ref, candidate, origin)
     names = [item.name for item in available()]
     hint = suggestion(ref, names)
     here = [
-        path for path in (Path(f"{ref}{suffix}") for suffix in SCRIPT_SUFFIXES) if path.is_file()
+        path
+        for path in (Path(f"{ref}{suffix}") for suffix in SCRIPT_SUFFIXES)
+        if file_kind(path) == "file"
     ]
     if here:
         hint = f"; for the file in this folder, give its file name: {here[0]}"

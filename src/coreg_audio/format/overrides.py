@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import cast
 
 from ..errors import OptionError
+from ..names import UnusableName, author_path, file_kind
 from .model import Ambience, Loc, Patch, Pattern, Script, ToneStyle, Voice
 from .patterns import parse_pattern_text
 from .sounds import BUILT_IN_AMBIENCES, NO_AMBIENCE, TONE_CHOICES, given_ambience
@@ -103,8 +103,12 @@ class Overrides:
     def _ambience(self, current: Ambience | None) -> Ambience:
         sound = self.ambience or NO_AMBIENCE
         if sound not in (*BUILT_IN_AMBIENCES, NO_AMBIENCE):
-            path = Path(sound).expanduser().resolve()
-            if not path.is_file():
+            try:
+                path = author_path(sound)
+                kind = file_kind(path)
+            except UnusableName as reason:
+                raise OptionError(self.name("ambience"), str(reason), sound) from None
+            if kind != "file":
                 raise OptionError(
                     self.name("ambience"),
                     f"not a built-in sound ({', '.join(BUILT_IN_AMBIENCES)}) and no such file",

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from ..names import author_path
 from .keys import Key
 from .model import TONE_STYLES, Ambience, Loc, Script, Tones, ToneStyle
 from .nodes import NodeReader, loc_of
@@ -105,11 +106,14 @@ def given_ambience(sound: str, loc: Loc, sound_loc: Loc | None = None) -> Ambien
 
 
 def ambience_path(script: Script) -> Path | None:
-    """The file an ambience names, relative to the script's folder; None for built-ins."""
+    """The file an ambience names, relative to the script's folder; None for built-ins.
+
+    Raises ``names.UnusableName`` for a name that cannot be a path here.
+    """
     ambience = script.ambience
     if ambience is None or ambience.is_none or ambience.sound in BUILT_IN_AMBIENCES:
         return None
-    return (script.folder / Path(ambience.sound).expanduser()).resolve()
+    return author_path(ambience.sound, script.folder)
 
 
 TONE_CHOICES = Choice(TONE_STYLES)

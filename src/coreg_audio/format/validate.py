@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 
 from ..errors import Problem, ScriptError
+from ..names import UnusableName, file_kind
 from ..suggest import suggestion
 from ..time_text import h_mm_ss
 from .model import Loc, Script, Step, Text, VoiceRef
@@ -86,9 +87,18 @@ def _check_ambience(script: Script) -> Iterator[Problem]:
     ambience = script.ambience
     if ambience is None or ambience.is_none or ambience.sound in BUILT_IN_AMBIENCES:
         return
-    path = ambience_path(script)
-    if path is not None and not path.is_file():
-        loc = ambience.sound_loc or ambience.loc
+    loc = ambience.sound_loc or ambience.loc
+    try:
+        path = ambience_path(script)
+        kind = file_kind(path) if path is not None else "file"
+    except UnusableName as reason:
+        message = f"ambience '{ambience.sound}' cannot be a file: {reason}"
+        yield Problem(script.display_path, loc.line, loc.column, message)
+        return
+    if kind == "folder":
+        message = f"ambience '{ambience.sound}' is a folder ({path}); give an audio file"
+        yield Problem(script.display_path, loc.line, loc.column, message)
+    elif kind == "missing":
         hint = suggestion(ambience.sound, BUILT_IN_AMBIENCES)
         message = (
             f"'{ambience.sound}' is neither a built-in ambience "

@@ -19,9 +19,17 @@ from typing import Any
 import numpy as np
 
 from ..errors import MissingComponent
+from ..names import UnusableName, author_path
 from .clips import NoAudibleSound
 from .engine import EngineAudio, VoiceInfo, VoiceNotFound
-from .piper_voices import VoiceFile, best_voice, engine_installed, find_voice, installed_voices
+from .piper_voices import (
+    VoiceFile,
+    best_voice,
+    engine_installed,
+    find_voice,
+    installed_voices,
+    names_a_path,
+)
 from .piper_worker import THREAD_VARIABLES
 from .voice import VoiceSettings
 from .worker_process import WorkerProcess
@@ -138,6 +146,13 @@ class PiperEngine:
                 )
             return best
         found = find_voice(voice.name)
+        if found is None and names_a_path(voice.name):
+            try:
+                author_path(voice.name)
+            except UnusableName as reason:
+                raise VoiceNotFound(
+                    voice, f"piper voice '{voice.name}' cannot be a file: {reason}"
+                ) from None
         if found is None:
             ids = [v.id for v in installed_voices()]
             close = difflib.get_close_matches(voice.name, ids, n=5, cutoff=0.5)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
+from ..names import UnusableName, author_path
 from .voice import language_then_base, normalize_language
 
 if TYPE_CHECKING:
@@ -194,9 +195,10 @@ def names_a_path(name: str) -> bool:
 def find_voice(name: str, folder: Path | None = None) -> VoiceFile | None:
     """A voice by id (ignoring case) or by the path of its ``.onnx`` (relative to ``folder``)."""
     if names_a_path(name):
-        path = Path(name).expanduser()
-        if not path.is_absolute() and folder is not None:
-            path = folder / path
+        try:
+            path = author_path(name, folder)
+        except UnusableName:
+            return None
         return voice_file(path, "its path")
     wanted = name.strip().lower()
     return next((v for v in installed_voices() if v.id.lower() == wanted), None)
