@@ -18,6 +18,7 @@ from coreg_audio.audio.ambience import (
     from_file,
     open_ambience,
 )
+from coreg_audio.cache import ArrayStore
 from coreg_audio.errors import MissingComponent, UsageError
 from coreg_audio.format.sounds import BUILT_IN_AMBIENCES
 
@@ -174,3 +175,25 @@ def test_a_sound_is_a_built_in_by_name_else_a_file(tmp_path: Path) -> None:
     assert open_ambience(str(tone), 3).name == "tone.flac"
     with pytest.raises(UsageError, match="not found"):
         open_ambience(str(tmp_path / "rainy.wav"), 3)
+
+
+@pytest.mark.parametrize("sealed", [True, False], ids=["written-so", "damaged-on-disk"])
+def test_a_nan_in_a_cached_loop_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sealed: bool
+) -> None:
+    monkeypatch.setenv("COREG_AUDIO_CACHE_DIR", str(tmp_path / "cache"))
+    made = built_in("rain", 3).block(0, 5 * SR)
+    (entry,) = (tmp_path / "cache" / "ambience").rglob("*.npy")
+    entries = ArrayStore(entry.parent.parent)
+    loop = np.array(entries.get(entry.stem))
+    loop[SR, 0] = np.nan
+    if sealed:
+        entries.put(entry.stem, loop)
+    else:
+        data = bytearray(entry.read_bytes())
+        offset = len(data) - 52 - loop.nbytes + SR * 2 * 4
+        data[offset : offset + 4] = np.float32(np.nan).tobytes()
+        entry.write_bytes(bytes(data))
+    again = built_in("rain", 3).block(0, 5 * SR)
+    assert np.isfinite(again).all()
+    np.testing.assert_array_equal(again, made)

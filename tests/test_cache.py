@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -200,3 +201,80 @@ def test_size_and_clear_cover_every_kind(monkeypatch: pytest.MonkeyPatch, tmp_pa
     assert cache_size_bytes() == 3 * cache_module.store("speech").path(KEY).stat().st_size
     assert clear_cache() == 3
     assert cache_size_bytes() == 0
+
+
+def _damage(path: Path, how: str) -> None:
+    """One kind of damage a disk, a crash or a bug can do to an entry."""
+    data = bytearray(path.read_bytes())
+    body = len(data) - 52  # the seal: a 20-byte mark and a 32-byte hash
+    if how.startswith("bit-"):
+        place = {"bit-header": 9, "bit-data": body - 40_001, "bit-seal": body + 30}[how]
+        data[place] ^= 0x10
+    elif how == "garbled":
+        data[body // 2 : body // 2 + 64] = np.random.default_rng(7).bytes(64)
+    elif how == "zeroed":
+        data[128:body] = bytes(body - 128)
+    elif how == "truncated":
+        del data[body // 2 :]
+    elif how == "unsealed":
+        data = data[:body]
+    elif how == "empty":
+        data = bytearray()
+    path.write_bytes(bytes(data))
+
+
+DAMAGE = [
+    "bit-header",
+    "bit-data",
+    "bit-seal",
+    "garbled",
+    "zeroed",
+    "truncated",
+    "unsealed",
+    "empty",
+]
+
+
+@pytest.mark.parametrize("mapped", [False, True], ids=["read", "mapped"])
+@pytest.mark.parametrize("how", DAMAGE)
+def test_any_damage_is_a_miss_said_once_and_made_again(
+    tmp_path: Path, how: str, mapped: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    clip = np.sin(np.arange(100_000, dtype=np.float32) / 10) * np.float32(0.3)
+    entries = ArrayStore(tmp_path)
+    entries.put(KEY, clip)
+    _damage(entries.path(KEY), how)
+    with caplog.at_level(logging.INFO, logger=cache_module.__name__):
+        assert entries.get(KEY, mapped=mapped) is None
+    assert [record.levelno for record in caplog.records] == [logging.INFO]
+    assert str(entries.path(KEY)) in caplog.records[0].getMessage()
+    assert not entries.path(KEY).exists(), "a damaged entry is never read twice"
+    entries.put(KEY, clip)
+    again = entries.get(KEY, mapped=mapped)
+    assert again is not None and np.array_equal(again, clip)
+
+
+def test_a_sealed_entry_must_still_be_sane(tmp_path: Path) -> None:
+    """A checksum proves the bytes are as written; each kind also checks what was written."""
+    entries = ArrayStore(tmp_path)
+    entries.put(KEY, np.array([1.0, np.nan], dtype=np.float32))
+    assert entries.get(KEY) is None, "no NaN or infinity in any kind"
+    picky = ArrayStore(tmp_path, sane=lambda value: value.shape == (1,))
+    picky.put(KEY, np.zeros(2))
+    assert picky.get(KEY) is None
+    picky.put(KEY, np.zeros(1))
+    assert picky.get(KEY) is not None
+    assert ArrayStore(tmp_path).get(content_key({"never": "written"})) is None
+
+
+def test_a_file_digest_is_remembered_and_follows_a_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
+    path = tmp_path / "sea.wav"
+    path.write_bytes(b"x" * 3_000_000)
+    first = cache_module.file_digest(path)
+    assert first == hashlib.sha256(b"x" * 3_000_000).hexdigest()
+    assert cache_module.file_digest(path) == first
+    path.write_bytes(b"y" * 3_000_000)
+    assert cache_module.file_digest(path) != first

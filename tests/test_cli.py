@@ -111,7 +111,7 @@ def test_validate_many_and_exit_codes(tmp_path: Path) -> None:
 
 
 def test_validate_goes_on_past_names_the_system_refuses(tmp_path: Path) -> None:
-    """A name too long, a NUL, a home that is not there: each a located error, every file checked."""
+    """A name too long, a NUL, a missing home: each a located error, and every file checked."""
     names = {
         "long.yaml": "ambience: {sound: " + "x" * 300 + ".wav}",
         "nul.yaml": 'ambience: {sound: "rain\\0.wav"}',
@@ -136,6 +136,33 @@ def test_validate_goes_on_past_names_the_system_refuses(tmp_path: Path) -> None:
         f"{tmp_path / 'home.yaml'}:2:19",
         f"{tmp_path / 'voice.yaml'}:2:8",
     ]
+
+
+@pytest.mark.slow
+def test_a_damaged_cache_entry_never_changes_a_track(tmp_path: Path) -> None:
+    """One flipped bit in a cached clip: made again, the same track, one line under --verbose."""
+    env = {"COREG_AUDIO_CACHE_DIR": str(tmp_path / "cache")}
+    script = tmp_path / "p.yaml"
+    script.write_text(
+        "title: T\nambience: rain\nsteps:\n  - say: Welcome, both of you.\n"
+        "  - breathe: {cycles: 1}\n"
+    )
+    first = run("render", str(script), "--engine", "espeak", "-o", str(tmp_path / "a.wav"), env=env)
+    assert first.returncode == 0, first.stderr
+    clips = sorted((tmp_path / "cache" / "speech").rglob("*.npy"), key=lambda p: -p.stat().st_size)
+    data = bytearray(clips[0].read_bytes())
+    data[len(data) // 2 + 3] ^= 0x40  # an exponent bit of a sample: a loud click
+    clips[0].write_bytes(bytes(data))
+    again = run(
+        "--verbose", "render", str(script), "--engine", "espeak", "-o", str(tmp_path / "b.wav"),
+        env=env,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "b.wav").read_bytes() == (tmp_path / "a.wav").read_bytes()
+    said = [line for line in again.stderr.splitlines() if "cache" in line]
+    assert said == [f"coreg-audio: cache: {clips[0]} was damaged; making it again"]
+    quiet = run("render", str(script), "--engine", "espeak", "-o", str(tmp_path / "c.wav"), env=env)
+    assert quiet.returncode == 0 and quiet.stderr == ""
 
 
 def test_show_json_is_the_documented_timeline() -> None:

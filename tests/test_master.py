@@ -10,7 +10,7 @@ import pytest
 from coreg_audio.audio import mix
 from coreg_audio.audio.limiter import TruePeakLimiter
 from coreg_audio.audio.master import MasterChain, Mastering, master_gain_db, mastered_blocks
-from coreg_audio.cache import CACHE_DIR_ENV
+from coreg_audio.cache import CACHE_DIR_ENV, ArrayStore
 from coreg_audio.practice import build_timeline, load
 from coreg_audio.speech import Speaker
 from coreg_audio.speech.voice import VoiceSettings
@@ -65,3 +65,20 @@ def test_the_gain_is_measured_once_per_mix(tmp_path: Path, monkeypatch: pytest.M
             master_gain_db(mix.Mixer(timeline, voice, 5), Mastering())
         with pytest.raises(AssertionError, match="no mixing"):
             master_gain_db(mix.Mixer(timeline, voice, 1), Mastering(target_lufs=-18.0))
+
+
+@pytest.mark.parametrize("stored", [np.array([np.nan]), np.array([1e300]), np.array([1.0, 2.0])])
+def test_a_damaged_gain_is_measured_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stored: np.ndarray
+) -> None:
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
+    speech = QuietClips()
+    timeline = compile_timeline(
+        script_from("title: T\nambience: rain\nsteps:\n  - pause: 3\n"), speech
+    )
+    first = master_gain_db(mix.Mixer(timeline, speech, 1), Mastering())
+    (entry,) = (tmp_path / "cache" / "gains").rglob("*.npy")
+    ArrayStore(entry.parent.parent).put(entry.stem, stored)
+    assert master_gain_db(mix.Mixer(timeline, speech, 1), Mastering()) == first
+    again = ArrayStore(entry.parent.parent).get(entry.stem)
+    assert again is not None and again.tolist() == [first]

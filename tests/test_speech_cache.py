@@ -9,6 +9,7 @@ import numpy as np
 import platformdirs
 import pytest
 
+from coreg_audio.cache import ArrayStore
 from coreg_audio.speech import cache as cache_module
 from coreg_audio.speech.cache import CACHE_DIR_ENV, ClipCache, cache_dir, clip_key
 from coreg_audio.speech.voice import VoiceSettings
@@ -98,6 +99,25 @@ def test_a_damaged_entry_is_a_miss_and_is_rewritten(tmp_path: Path, damage: str)
         np.save(path, np.full(10, np.nan, dtype=np.float32))
     elif damage == "pickle":
         np.save(path, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    assert store.get(KEY) is None
+    store.put(KEY, CLIP)
+    got = store.get(KEY)
+    assert got is not None and np.array_equal(got, CLIP)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        np.zeros(20000, dtype=np.float32),
+        np.where(np.arange(20000) == 7000, np.float32(3e38), CLIP).astype(np.float32),
+        np.where(np.arange(20000) == 7000, np.float32(1.5), CLIP).astype(np.float32),
+    ],
+    ids=["zeroed", "a-flipped-exponent", "over-full-scale"],
+)
+def test_a_clip_written_whole_but_wrong_is_a_miss(tmp_path: Path, written: np.ndarray) -> None:
+    """Damage that happened before the seal (a bug, a bad write): no clip of speech looks so."""
+    store = ClipCache(tmp_path)
+    ArrayStore(tmp_path).put(KEY, written)
     assert store.get(KEY) is None
     store.put(KEY, CLIP)
     got = store.get(KEY)

@@ -1,20 +1,26 @@
 """The disk cache: speech clips, ambience loops and track gains, each kept by content.
 
-Everything here can be made again from the script, so a missing, corrupt or
+Everything here can be made again from the script, so a missing, damaged or
 unwritable entry is only ever a miss. Entries are written whole (``atomic``),
-so parallel renders share them safely.
+so parallel renders share them safely, and each carries a checksum of its
+bytes: a flipped bit, garbled or zeroed bytes, or a file cut short is found on
+read, however plausible the samples look, and the entry is made again. Each
+kind of entry adds its own sanity checks (finite samples in range, a shape).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import logging
 import os
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import IO, Final
 
 import numpy as np
 import platformdirs
@@ -23,12 +29,26 @@ from .atomic import PARTIAL_MARK, write_file
 from .errors import CoregError
 
 CACHE_DIR_ENV = "COREG_AUDIO_CACHE_DIR"
-KINDS = ("speech", "ambience", "gains", "voices")
+KINDS = ("speech", "ambience", "gains", "voices", "files")
 
 _ENTRY = re.compile(r"[0-9a-f]{64}\.npy")
 _TEMPORARY = re.compile(rf"\.[0-9a-f]{{64}}\.(?:npy{re.escape(PARTIAL_MARK)}[0-9a-f]{{8}}|.+\.tmp)")
 """A partial entry, left by a writer that was killed (``.tmp``: by an older version)."""
 _log = logging.getLogger(__name__)
+_SEAL: Final = b"\0coreg-audio sha256"
+"""What follows an entry's array: this mark, then the SHA-256 of every byte before it."""
+_SEAL_BYTES: Final = len(_SEAL) + 32
+_HASH_CHUNK_BYTES: Final = 1 << 20
+
+Sane = Callable[[np.ndarray], bool]
+"""A kind's own check of an array that passed its checksum (shape, dtype, range)."""
+
+
+def finite(value: np.ndarray) -> bool:
+    """No pickled objects, and no NaN or infinity in a float array."""
+    if value.dtype.hasobject:
+        return False
+    return not np.issubdtype(value.dtype, np.floating) or bool(np.isfinite(value).all())
 
 
 def cache_root() -> Path:
@@ -54,11 +74,38 @@ def source_fingerprint(*module_files: str) -> str:
     return digest.hexdigest()
 
 
-class ArrayStore:
-    """Arrays by key in one folder; ``get`` and ``put`` never raise for a file problem."""
+def sane_digest(value: np.ndarray) -> bool:
+    """A remembered SHA-256: 32 bytes."""
+    return value.dtype == np.uint8 and value.shape == (32,)
 
-    def __init__(self, folder: Path) -> None:
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in pieces; remembered by path, size and change time.
+
+    So a file of gigabytes is never in memory, and read whole only once.
+    """
+    status = path.stat()
+    key = content_key({"file": [str(path.absolute()), status.st_size, status.st_mtime_ns]})
+    remembered = store("files", sane_digest).get(key)
+    if remembered is not None:
+        return bytes(remembered).hex()
+    with path.open("rb") as file:
+        digest = hashlib.file_digest(file, "sha256").digest()
+    store("files", sane_digest).put(key, np.frombuffer(digest, dtype=np.uint8))
+    return digest.hex()
+
+
+class ArrayStore:
+    """Arrays by key in one folder; ``get`` and ``put`` never raise for a file problem.
+
+    ``sane`` is the kind's own check of an entry that passed its checksum; an
+    entry failing either is damaged: a miss, removed, and said in one line under
+    ``--verbose`` (the INFO level of this module's logger).
+    """
+
+    def __init__(self, folder: Path, sane: Sane = finite) -> None:
         self.folder = folder
+        self._sane = sane
         self._writable = True
 
     def path(self, key: str) -> Path:
@@ -66,11 +113,18 @@ class ArrayStore:
 
     def get(self, key: str, *, mapped: bool = False) -> np.ndarray | None:
         """The stored array (memory-mapped read-only when ``mapped``), or None."""
+        path = self.path(key)
         try:
-            value = np.load(self.path(key), allow_pickle=False, mmap_mode="r" if mapped else None)
-        except (OSError, ValueError, EOFError):
+            with path.open("rb") as file:
+                value = _read_sealed(file, mapped)
+        except FileNotFoundError:
             return None
-        return value if isinstance(value, np.ndarray) else None
+        except (OSError, ValueError, EOFError):
+            value = None
+        if value is None or not finite(value) or not self._sane(value):
+            self._damaged(path)
+            return None
+        return value
 
     def put(self, key: str, value: np.ndarray) -> None:
         """Store ``value`` atomically; on failure warn once and carry on without the disk."""
@@ -79,11 +133,7 @@ class ArrayStore:
         target = self.path(key)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            write_file(
-                target,
-                lambda stream: np.save(stream, np.ascontiguousarray(value), allow_pickle=False),
-                durable=False,
-            )
+            write_file(target, lambda stream: _write_sealed(stream, value), durable=False)
         except (OSError, CoregError) as exc:
             self._writable = False
             cause = exc if isinstance(exc, OSError) else exc.__cause__
@@ -93,6 +143,12 @@ class ArrayStore:
                 self.folder,
                 (cause.strerror if isinstance(cause, OSError) else None) or cause or exc,
             )
+
+    def _damaged(self, path: Path) -> None:
+        """A damaged entry goes, so it is made again and never read twice."""
+        _log.info("cache: %s was damaged; making it again", path)
+        with contextlib.suppress(OSError):
+            path.unlink()
 
     def files(self) -> list[Path]:
         """Only files a store writes, so clearing a mistaken folder deletes nothing else."""
@@ -130,9 +186,9 @@ class ArrayStore:
         return removed
 
 
-def store(kind: str) -> ArrayStore:
+def store(kind: str, sane: Sane = finite) -> ArrayStore:
     """The store of one kind of entry (``speech``, ``ambience``, ``gains`` or ``voices``)."""
-    return ArrayStore(cache_root() / kind)
+    return ArrayStore(cache_root() / kind, sane)
 
 
 def cache_size_bytes() -> int:
@@ -142,3 +198,71 @@ def cache_size_bytes() -> int:
 def clear_cache() -> int:
     """Delete every cached entry of every kind; returns how many files were removed."""
     return sum(store(kind).clear() for kind in KINDS)
+
+
+class _Hashing:
+    """A writable stream that hashes what passes through it on its way to ``target``."""
+
+    def __init__(self, target: IO[bytes]) -> None:
+        self.target = target
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes | memoryview) -> int:
+        self.digest.update(data)
+        return self.target.write(data)
+
+    def flush(self) -> None:
+        self.target.flush()
+
+
+def _write_sealed(stream: IO[bytes], value: np.ndarray) -> None:
+    """The array as ``.npy``, then the seal: a mark and the hash of the bytes before it."""
+    hashing = _Hashing(stream)
+    np.save(hashing, np.ascontiguousarray(value), allow_pickle=False)
+    stream.write(_SEAL + hashing.digest.digest())
+
+
+def _read_sealed(file: io.BufferedReader, mapped: bool) -> np.ndarray | None:
+    """The array of a sealed entry whose bytes match their hash; None for any other file."""
+    size = os.fstat(file.fileno()).st_size
+    body_bytes = size - _SEAL_BYTES
+    if body_bytes <= 0:
+        return None
+    file.seek(body_bytes)
+    seal = file.read(_SEAL_BYTES)
+    if seal[: len(_SEAL)] != _SEAL:
+        return None
+    file.seek(0)
+    if not mapped:
+        body = file.read(body_bytes)
+        if hashlib.sha256(body).digest() != seal[len(_SEAL) :]:
+            return None
+        value = np.load(io.BytesIO(body), allow_pickle=False)
+        return value if isinstance(value, np.ndarray) else None
+    digest = hashlib.sha256()
+    left = body_bytes
+    while left > 0:
+        chunk = file.read(min(left, _HASH_CHUNK_BYTES))
+        if not chunk:
+            return None
+        digest.update(chunk)
+        left -= len(chunk)
+    if digest.digest() != seal[len(_SEAL) :]:
+        return None
+    file.seek(0)
+    version = np.lib.format.read_magic(file)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(file)
+    elif version == (2, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(file)
+    else:
+        return None
+    offset = file.tell()
+    if dtype.hasobject or offset + int(np.prod(shape)) * dtype.itemsize != body_bytes:
+        return None
+    if int(np.prod(shape)) == 0:
+        return np.zeros(shape, dtype=dtype)
+    mapped_array: np.ndarray = np.memmap(
+        file, dtype=dtype, mode="r", offset=offset, shape=shape, order="F" if fortran else "C"
+    )
+    return mapped_array

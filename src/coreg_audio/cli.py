@@ -22,6 +22,7 @@ from .format.voices import ENGINES
 from .output.formats import DEFAULT_BITRATE_KBPS
 from .practice import DEFAULT_SEED, Progress
 from .time_text import mm_ss, mm_ss_tenths
+from .verbosity import say_more
 
 EXIT_INTERRUPTED = 130
 F = TypeVar("F", bound=Callable[..., Any])
@@ -103,8 +104,16 @@ def make_overrides(
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="coreg-audio")
-def cli() -> None:
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Also say what is done quietly, e.g. a damaged cache entry made again.",
+)
+def cli(verbose: bool) -> None:
     """Guided co-regulation practice audio from YAML scripts."""
+    if verbose:
+        say_more()
 
 
 @cli.command("list")

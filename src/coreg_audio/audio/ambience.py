@@ -33,6 +33,8 @@ SOURCE_FILES: tuple[str, ...] = (
     decode.__file__,
 )
 """The code that decides an ambience's samples, for cache keys."""
+SANE_LOOP_PEAK = 64.0
+"""Loops are as loud as speech (-23 LUFS); a sample of +36 dBFS is damage, not sound."""
 
 
 @runtime_checkable
@@ -156,17 +158,21 @@ def _cached_loop(fields: dict[str, object], build: Callable[[], np.ndarray]) -> 
     second; mapped from the cache it costs only the pages a render reads. The key
     holds the ambience code, so any change to a design makes new loops.
     """
-    entries = cache.store("ambience")
+    entries = cache.store("ambience", sane_loop)
     key = cache.content_key({**fields, "code": cache.source_fingerprint(*SOURCE_FILES)})
     stored = entries.get(key, mapped=True)
-    if (
-        stored is not None
-        and stored.dtype == np.float32
-        and stored.ndim == 2
-        and stored.shape[1] == CHANNELS
-        and stored.shape[0] > 0
-    ):
+    if stored is not None:
         return stored
     built = np.ascontiguousarray(build(), dtype=np.float32)
     entries.put(key, built)
     return built
+
+
+def sane_loop(loop: np.ndarray) -> bool:
+    """A loop as made: stereo float32, not silent, its samples within SANE_LOOP_PEAK."""
+    if loop.dtype != np.float32 or loop.ndim != 2 or loop.shape[1] != CHANNELS:
+        return False
+    if loop.shape[0] == 0:
+        return False
+    peak = float(np.max(np.abs(loop)))
+    return 0.0 < peak <= SANE_LOOP_PEAK

@@ -24,6 +24,8 @@ from .mix import Mixer
 LOUDNESS_TOLERANCE_LU = 0.2
 """How close the limited track must come to its target before it is written."""
 MAX_CORRECTIONS = 2
+MAX_GAIN_DB = 200.0
+"""No mix is this far from its target; a cached gain beyond it is damage."""
 PEAK_MARGIN_DB = 1.0
 """Inter-sample peaks can exceed the largest sample; below this margin the limiter is idle."""
 
@@ -84,7 +86,7 @@ def master_gain_db(mixer: Mixer, mastering: Mastering, progress: Progress | None
     The cache key is the mixer's fingerprint, the mastering and this code: two
     mixers with the same fingerprint make the same track.
     """
-    gains = cache.store("gains")
+    gains = cache.store("gains", _sane_gain)
     key = cache.content_key(
         {
             "mix": mixer.fingerprint(),
@@ -94,11 +96,17 @@ def master_gain_db(mixer: Mixer, mastering: Mastering, progress: Progress | None
         }
     )
     stored = gains.get(key)
-    if stored is not None and stored.shape == (1,) and np.isfinite(stored[0]):
+    if stored is not None:
         return float(stored[0])
     gain_db = measure_gain_db(mixer, mastering, progress)
     gains.put(key, np.array([gain_db]))
     return gain_db
+
+
+def _sane_gain(stored: np.ndarray) -> bool:
+    return (
+        stored.shape == (1,) and stored.dtype == np.float64 and abs(float(stored[0])) <= MAX_GAIN_DB
+    )
 
 
 def measure_gain_db(mixer: Mixer, mastering: Mastering, progress: Progress | None = None) -> float:

@@ -9,6 +9,7 @@ and the pool shuts down before the interruption goes on.
 from __future__ import annotations
 
 import concurrent.futures as futures
+import logging
 import multiprocessing
 import os
 import queue
@@ -21,6 +22,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from .. import verbosity
 from ..errors import CoregError
 from ..format.overrides import Overrides
 from ..library import Found
@@ -91,7 +93,7 @@ def run(
         max_workers=workers,
         mp_context=context,
         initializer=_start_worker,
-        initargs=(messages, stop),
+        initargs=(messages, stop, verbosity.level()),
     )
     try:
         pending = {pool.submit(_render_track, i, job): i for i, job in enumerate(jobs)}
@@ -143,10 +145,12 @@ _stop: Any = None
 _busy = False
 
 
-def _start_worker(messages: Any, stop: Any) -> None:
+def _start_worker(messages: Any, stop: Any, log_level: int) -> None:
     """Ctrl-C goes to the main process only: it stops the workers through ``stop``."""
     global _messages, _stop
     _messages, _stop = messages, stop
+    if log_level < logging.WARNING:
+        verbosity.say_more(log_level)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     signal.signal(signal.SIGTERM, _terminate_worker)
