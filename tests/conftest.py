@@ -28,6 +28,19 @@ SPEC = REPO / "docs" / "spec"
 SHARED_SPEC = REPO.parent / "shared" / "spec"
 
 
+def peak_rss_mb(pid: int | str = "self") -> int:
+    """A process's peak resident memory (VmHWM), in MB.
+
+    Not ``ru_maxrss``: after exec Linux keeps there the parent's size at the
+    fork, so a child of a large test process would seem as large.
+    """
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    raise RuntimeError("no VmHWM in /proc: not Linux?")
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One speech cache for the whole run, never the user's own."""

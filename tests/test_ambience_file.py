@@ -3,7 +3,9 @@ speech; every unusable file explained in one line."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,7 @@ from .ambience_support import (
     rms_db,
     whole_loop,
 )
+from .conftest import REPO
 
 
 def ffmpeg(path: Path, *arguments: str) -> Path:
@@ -149,7 +152,7 @@ def test_an_empty_file(tmp_path: Path) -> None:
 def test_garbage_is_not_audio(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     path.write_bytes(np.random.default_rng(4).bytes(5000) if "garbage" in name else b"hello\n")
-    assert_usage_error(path, "cannot decode")
+    assert_usage_error(path, "cannot be decoded")
 
 
 def test_a_file_without_sound_in_it(tmp_path: Path) -> None:
@@ -182,3 +185,34 @@ def test_without_ffmpeg_the_user_is_told_what_to_install(
         from_file(path)
     assert "sudo apt-get install ffmpeg" in str(caught.value)
     assert caught.value.exit_code == 3
+
+
+@pytest.mark.slow
+def test_an_hour_of_wav_is_found_silent_without_reading_it_into_memory(tmp_path: Path) -> None:
+    """635 MB of WAV: hashed as it is read, only its first two minutes decoded."""
+    path = ffmpeg(
+        tmp_path / "hour.wav", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo", "-t", "3600"
+    )
+    measure = (
+        "import sys, time; from pathlib import Path\n"
+        "from coreg_audio.audio.ambience import from_file\n"
+        "from tests.conftest import peak_rss_mb\n"
+        "from coreg_audio.audio.ambience_file import UnusableAmbience\n"
+        "began = time.monotonic()\n"
+        "try:\n    from_file(Path(sys.argv[1]))\n"
+        "except UnusableAmbience as error:\n    print(error.reason)\n"
+        "print(time.monotonic() - began)\n"
+        "print(peak_rss_mb())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", measure, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COREG_AUDIO_CACHE_DIR": str(tmp_path / "cache")},
+        cwd=REPO,
+    )
+    reason, seconds, peak_mb = result.stdout.splitlines()
+    assert reason.startswith("is silent"), result.stdout
+    assert float(seconds) < 20, "hashing and two minutes of decoding: a few seconds"
+    assert int(peak_mb) < 300, f"{peak_mb} MB for a file of {path.stat().st_size // 2**20} MB"

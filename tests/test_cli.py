@@ -138,6 +138,21 @@ def test_validate_goes_on_past_names_the_system_refuses(tmp_path: Path) -> None:
     ]
 
 
+def test_render_places_a_bad_ambience_file_at_its_line_before_any_audio(tmp_path: Path) -> None:
+    (tmp_path / "rain.wav").write_bytes(b"RIFF, but not really a WAV file")
+    script = tmp_path / "p.yaml"
+    script.write_text("title: T\nambience: rain.wav\nsteps:\n  - say: Hello.\n")
+    result = run("render", str(script), "-o", str(tmp_path / "p.mp3"))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith(f"{script}:2:11: error: ambience 'rain.wav' cannot be decoded")
+    flag = run(
+        "render", str(CONFORMANCE / "in-4-out-6.yaml"), "--ambience", "rain.wav", cwd=tmp_path
+    )
+    assert flag.returncode == 2
+    assert flag.stderr.startswith(f"error: --ambience {tmp_path / 'rain.wav'}: cannot be decoded")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["p.yaml", "rain.wav"]
+
+
 @pytest.mark.slow
 def test_a_damaged_cache_entry_never_changes_a_track(tmp_path: Path) -> None:
     """One flipped bit in a cached clip: made again, the same track, one line under --verbose."""

@@ -1,8 +1,9 @@
-"""The one decoder: audio files, through pydub (and ffmpeg), as float samples."""
+"""Decoding: speech WAVs through pydub, any other audio file streamed through ffmpeg."""
 
 from __future__ import annotations
 
 import subprocess
+import sys
 import wave
 from pathlib import Path
 
@@ -10,11 +11,16 @@ import numpy as np
 import pytest
 
 from coreg_audio.audio.decode import (
+    AudioFacts,
+    UndecodableFile,
     audio_segment_class,
     decode_file,
+    probe_file,
     read_pcm_file,
     segment_samples,
 )
+
+from .conftest import REPO
 
 
 @pytest.mark.parametrize(
@@ -64,6 +70,64 @@ def test_any_file_ffmpeg_reads_float_wav_included_up_to_a_length(tmp_path: Path)
          "-c:a", "pcm_f32le", "-ar", "16000", str(path)],
         check=True,
     )  # fmt: skip
-    samples, rate = decode_file(path, max_s=1.0)
-    assert rate == 16000 and samples.dtype == np.float32 and samples.shape == (16000, 1)
+    facts = probe_file(path)
+    assert facts == AudioFacts(channels=1, sample_rate_hz=16000, duration_s=3.0)
+    samples = decode_file(path, max_s=1.0, channels=facts.channels)
+    assert samples.dtype == np.float32 and samples.shape == (44100, 2)
+    assert np.array_equal(samples[:, 0], samples[:, 1]), "mono is doubled"
     assert 0.1 < float(np.max(np.abs(samples))) <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"hello, not audio\n", "End of file"),
+        (None, "no audio stream"),
+    ],
+)
+def test_what_is_not_audio_is_said_in_words(
+    tmp_path: Path, content: bytes | None, reason: str
+) -> None:
+    path = tmp_path / "notes.ogg"
+    if content is None:
+        path = tmp_path / "picture.png"
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=32x32",
+             "-frames:v", "1", str(path)],
+            check=True,
+        )  # fmt: skip
+    else:
+        path.write_bytes(content)
+    with pytest.raises(UndecodableFile, match=reason):
+        probe_file(path)
+    with pytest.raises(UndecodableFile):
+        decode_file(path, 1.0, channels=1)
+
+
+@pytest.mark.slow
+def test_only_what_is_used_is_ever_in_memory(tmp_path: Path) -> None:
+    """Twenty minutes of WAV (212 MB) decoded for its first ten seconds: a few MB held."""
+    path = tmp_path / "long.wav"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=300:duration=1200",
+         "-ac", "2", str(path)],
+        check=True,
+    )  # fmt: skip
+    measure = (
+        "import sys; from pathlib import Path; "
+        "from coreg_audio.audio.decode import decode_file; "
+        "from tests.conftest import peak_rss_mb; "
+        "before = peak_rss_mb(); "
+        "samples = decode_file(Path(sys.argv[1]), 10.0, channels=2); "
+        "print(samples.shape[0], peak_rss_mb() - before)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", measure, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
+    frames, grown_mb = (int(word) for word in result.stdout.split())
+    assert frames == 441000
+    assert grown_mb < 30, f"grew by {grown_mb} MB for 3.5 MB of samples"

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from coreg_audio.errors import ScriptError
+from coreg_audio.errors import OptionError, ScriptError
 from coreg_audio.format.loader import parse_script_bytes
 from coreg_audio.format.overrides import Overrides
 from coreg_audio.library import available
-from coreg_audio.practice import checked_script, list_practices
+from coreg_audio.practice import check_ambience, check_script, checked_script, list_practices
 
 
 def problems_of(text: str, overrides: Overrides | None = None) -> list[str]:
@@ -88,3 +89,67 @@ def test_listing_reports_each_practice_then_the_end(
     broken = next(row for row in rows if row.name == "broken")
     assert broken.problem is not None and broken.problem.endswith("add at least one step")
     assert broken.to_json()["valid"] is False
+
+
+def _long_claiming_flac(path: Path, hours: int) -> Path:
+    """Two seconds of FLAC whose header claims ``hours``: what ffprobe reads as its length."""
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+         "sine=frequency=440:sample_rate=8000:duration=2", str(path)],
+        check=True,
+    )  # fmt: skip
+    data = bytearray(path.read_bytes())
+    field = 8 + 10  # "fLaC", the block header, then STREAMINFO's rate, channels, bits, samples
+    packed = int.from_bytes(data[field : field + 8], "big")
+    packed = (packed & ~((1 << 36) - 1)) | (8000 * 3600 * hours)
+    data[field : field + 8] = packed.to_bytes(8, "big")
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _ambience_files(folder: Path) -> dict[str, str]:
+    """Files that are not usable ambience, each with the words its problem must hold."""
+    (folder / "junk.wav").write_bytes(b"RIFF, but not really a WAV file at all")
+    (folder / "empty.ogg").write_bytes(b"")
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo",
+         "-t", "5", str(folder / "silent.flac")],
+        check=True,
+    )  # fmt: skip
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=duration=0.2",
+         str(folder / "blip.mp3")],
+        check=True,
+    )  # fmt: skip
+    _long_claiming_flac(folder / "endless.flac", 20)
+    return {
+        "junk.wav": "cannot be decoded: ffmpeg cannot read it as audio",
+        "empty.ogg": "is empty (0 bytes)",
+        "silent.flac": "is silent",
+        "blip.mp3": "is too short",
+        "endless.flac": "lasts 20:00:00; an ambience file may last at most 12:00:00",
+    }
+
+
+def test_validate_checks_an_ambience_file_at_its_sound_line(tmp_path: Path) -> None:
+    for name, words in _ambience_files(tmp_path).items():
+        script = tmp_path / f"{name}.yaml"
+        script.write_text(
+            f"title: T\nambience:\n  level: -20\n  sound: {name}\nsteps: [{{pause: 1}}]\n"
+        )
+        lines = check_script(str(script))
+        assert len(lines) == 1, lines
+        assert lines[0].startswith(f"{script}:4:10: error: ambience '{name}' "), lines[0]
+        assert words in lines[0], lines[0]
+
+
+def test_an_ambience_given_for_one_run_is_an_option_error(tmp_path: Path) -> None:
+    (tmp_path / "junk.wav").write_bytes(b"not audio")
+    script = checked_script(
+        parse_script_bytes(b"title: T\nsteps: [{pause: 1}]\n", tmp_path / "t.yaml", "t.yaml"),
+        "t",
+        Overrides(ambience=str(tmp_path / "junk.wav"), names={"ambience": "--ambience"}),
+    )
+    with pytest.raises(OptionError) as caught:
+        check_ambience(script)
+    assert str(caught.value).startswith(f"--ambience {tmp_path / 'junk.wav'}: cannot be decoded")

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import speech
-from .errors import CoregError, ScriptError
+from .errors import CoregError, OptionError, Problem, ScriptError
 from .format.loader import Document, read_script_file
 from .format.model import Script
 from .format.overrides import Overrides
 from .format.reader import read_partial
+from .format.sounds import ambience_path
 from .format.validate import check, validate
 from .library import Found, available, resolve
 from .speech.voice import VoiceSettings
@@ -155,15 +156,43 @@ def list_practices(progress: Progress | None = None) -> list[Listing]:
     return listings
 
 
+def check_ambience(script: Script) -> None:
+    """Read an ambience file now (or find its loop in the cache): a problem at its ``sound`` line.
+
+    It must decode, have sound and not be absurdly long; given for one run
+    (``--ambience``), its problem is an ``OptionError`` naming the option.
+    """
+    ambience = script.ambience
+    path = ambience_path(script)
+    if ambience is None or path is None:
+        return
+    from .audio.ambience import from_file
+    from .audio.ambience_file import UnusableAmbience
+
+    try:
+        from_file(path).prepare()
+    except UnusableAmbience as error:
+        loc = ambience.sound_loc or ambience.loc
+        if loc.is_given:
+            raise OptionError(loc.option, error.reason, ambience.sound) from None
+        message = f"ambience '{ambience.sound}' {error.reason}"
+        raise ScriptError([Problem(script.display_path, loc.line, loc.column, message)]) from None
+
+
 def check_script(ref: str) -> list[str]:
     """Every problem of one script, as printable lines; empty when it is valid."""
+    problems: list[Problem] = []
     try:
         script = load(ref)
+        try:
+            check_ambience(script)
+        except ScriptError as error:
+            problems += error.problems
         with speech.Speaker() as voice:
             build_timeline(script, voice)
     except ScriptError as error:
-        return error.lines()
-    return []
+        problems += error.problems
+    return ScriptError(problems).lines()
 
 
 __all__ = ["CoregError", "build_timeline", "check_script", "list_practices", "load", "timeline_of"]

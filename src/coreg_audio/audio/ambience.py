@@ -10,7 +10,6 @@ in the disk cache.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -57,8 +56,12 @@ class LoopedAmbience:
     may ask for the first block from its audio thread.
     """
 
-    def __init__(self, name: str, build_loop: Callable[[], np.ndarray]) -> None:
+    def __init__(
+        self, name: str, build_loop: Callable[[], np.ndarray], content: str | None = None
+    ) -> None:
         self.name = name
+        self.content = content
+        """A hash of the file the loop is made of; None for a generated one."""
         self._build_loop = build_loop
         self._loop: np.ndarray | None = None
         self._lock = threading.Lock()
@@ -135,20 +138,22 @@ def built_in(name: str, seed: int) -> LoopedAmbience:
 def from_file(path: Path) -> LoopedAmbience:
     """An ambience looping the first FILE_MAX_S of an audio file in any format ffmpeg reads.
 
-    The file is decoded and checked now, so a bad file is reported before any
-    audio is made. Raises UsageError for a missing, unreadable, silent or too
-    short (< FILE_MIN_S) file, MissingComponent when ffmpeg is not installed.
+    The file is checked now, so a bad file is reported before any audio is
+    made: ``ambience_file.UnusableAmbience`` (a UsageError) for a missing,
+    unreadable, undecodable, silent, too short or absurdly long file,
+    MissingComponent when ffmpeg is not installed. Its loop is kept in the cache
+    by the file's content, hashed as it is read and remembered by its path, size
+    and change time, so a file of hours is never in memory and read whole once.
     """
-    if not path.exists():
-        raise UsageError(f"ambience file not found: {path}")
-    if path.is_file() and path.stat().st_size == 0:
-        raise UsageError(f"ambience file {path} is empty")
+    ambience_file.check_file(path)
     try:
-        content = hashlib.sha256(path.read_bytes()).hexdigest()
+        content = cache.file_digest(path)
     except OSError as error:
-        raise UsageError(f"cannot read ambience file {path}: {error.strerror or error}") from None
+        raise ambience_file.UnusableAmbience(
+            path, f"cannot be read: {error.strerror or error}"
+        ) from None
     loop = _cached_loop({"file": content}, lambda: ambience_file.file_loop(path))
-    return LoopedAmbience(path.name, lambda: loop)
+    return LoopedAmbience(path.name, lambda: loop, content)
 
 
 def _cached_loop(fields: dict[str, object], build: Callable[[], np.ndarray]) -> np.ndarray:

@@ -1,24 +1,38 @@
 """Ambience from an audio file: its beginning, made into a seamless loop as loud as speech.
 
 A file's loop is its beginning with its tail crossfaded into its head, made as
-loud as speech (``SPEECH_REFERENCE_LUFS``) by gated integrated loudness.
+loud as speech (``SPEECH_REFERENCE_LUFS``) by gated integrated loudness. The
+file is checked as it is made (it decodes, has sound, is not absurdly long or
+large), each problem an ``UnusableAmbience`` whose reason a caller can place at
+the script's ``sound`` line.
 """
 
 from __future__ import annotations
 
 import math
 import shutil
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import MissingComponent, UsageError
-from ..units import db_to_gain, ms_to_samples, rate_ratio, seconds_to_samples
-from .decode import audio_segment_class, decode_file
-from .loudness import SPEECH_REFERENCE_LUFS, LoudnessMeter, clip_loudness_lufs
+from ..time_text import h_mm_ss
+from ..units import SAMPLE_RATE_HZ, db_to_gain, ms_to_samples, seconds_to_samples
+from .decode import UndecodableFile, decode_file, probe_file
+from .loudness import (
+    ABSOLUTE_GATE_LUFS,
+    SPEECH_REFERENCE_LUFS,
+    LoudnessMeter,
+    clip_loudness_lufs,
+)
 
 FILE_MAX_S = 120
+"""Only a file's first two minutes are used (and read)."""
 FILE_MIN_S = 0.5
+FILE_LONGEST_S = 12 * 3600
+"""Longer files (the longest ambience recordings sold run ten hours) are surely a mistake."""
+FILE_LARGEST_BYTES = 8_000_000_000
 FILE_CROSSFADE_MAX_S = 2.0
 FILE_ALIGN_MAX_MS = 25.0
 
@@ -26,6 +40,7 @@ _INSTALL_FFMPEG = "sudo apt-get install ffmpeg"
 
 
 _METER_BLOCK_SAMPLES = seconds_to_samples(4)
+_GATING_BLOCK_SAMPLES = ms_to_samples(400)
 
 
 def loop_loudness_lufs(loop: np.ndarray) -> float:
@@ -37,66 +52,80 @@ def loop_loudness_lufs(loop: np.ndarray) -> float:
     meter = LoudnessMeter(channels=loop.shape[1])
     for start in range(0, loop.shape[0], _METER_BLOCK_SAMPLES):
         meter.add(np.asfortranarray(loop[start : start + _METER_BLOCK_SAMPLES], dtype=np.float64))
-    measured_lufs = meter.integrated_lufs()
-    if math.isfinite(measured_lufs):
-        return measured_lufs
+    if loop.shape[0] >= _GATING_BLOCK_SAMPLES:
+        return meter.integrated_lufs()
     return clip_loudness_lufs(loop)
 
 
-def _ffmpeg_reason(error: Exception) -> str:
-    """ffmpeg's last word on a failure, e.g. 'Invalid data found when processing input'."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    if not lines:
-        return type(error).__name__
-    return lines[-1].rsplit(": ", 1)[-1]
+class UnusableAmbience(UsageError):
+    """An ambience file that cannot be used; ``reason`` says why without naming the file."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"ambience file {path} {reason}")
+
+    def __reduce__(self) -> tuple[type[UnusableAmbience], tuple[Path, str]]:
+        return (UnusableAmbience, (self.path, self.reason))
 
 
-def _decode(path: Path) -> tuple[np.ndarray, int]:
-    """The first FILE_MAX_S of ``path`` as float32 (n, channels) and its sample rate."""
-    missing = [
-        tool
-        for tool, found in (
-            ("ffmpeg", shutil.which(audio_segment_class().converter)),
-            ("ffprobe", shutil.which("ffprobe") or shutil.which("avprobe")),
-        )
-        if not found
-    ]
-    if missing:
+def _tools() -> tuple[str, str]:
+    """ffmpeg and ffprobe, or MissingComponent saying what to install."""
+    ffmpeg, ffprobe = shutil.which("ffmpeg"), shutil.which("ffprobe")
+    missing = [name for name, found in (("ffmpeg", ffmpeg), ("ffprobe", ffprobe)) if not found]
+    if ffmpeg is None or ffprobe is None:
         raise MissingComponent(
-            f"reading ambience file {path} needs {' and '.join(missing)}, which is not "
+            f"reading an ambience file needs {' and '.join(missing)}, which is not "
             f"installed: {_INSTALL_FFMPEG}"
         )
+    return ffmpeg, ffprobe
+
+
+def check_file(path: Path) -> int:
+    """The file's size in bytes once it is a readable file of a sane size; else UnusableAmbience."""
     try:
-        return decode_file(path, FILE_MAX_S)
-    except FileNotFoundError as error:
-        if error.filename in (None, str(path)) and not path.exists():
-            raise UsageError(f"ambience file not found: {path}") from error
-        raise MissingComponent(
-            f"reading ambience file {path} needs ffmpeg, which could not be run: {_INSTALL_FFMPEG}"
-        ) from error
-    except IsADirectoryError as error:
-        raise UsageError(f"ambience path {path} is a folder, not an audio file") from error
-    except PermissionError as error:
-        raise UsageError(f"cannot read ambience file {path}: permission denied") from error
-    except IndexError as error:
-        raise UsageError(f"ambience file {path} has no audio in it") from error
-    except Exception as error:  # pydub raises many kinds (CouldntDecodeError, KeyError, ...)
-        raise UsageError(
-            f"cannot decode ambience file {path}: ffmpeg cannot read it as audio "
-            f"({_ffmpeg_reason(error)})"
-        ) from error
+        status = path.stat()
+        if path.is_dir():
+            raise UnusableAmbience(path, "is a folder, not an audio file")
+        with path.open("rb"):
+            pass
+    except FileNotFoundError:
+        raise UnusableAmbience(path, "is not there (not found)") from None
+    except PermissionError:
+        raise UnusableAmbience(path, "cannot be read: permission denied") from None
+    except OSError as error:
+        raise UnusableAmbience(path, f"cannot be read: {error.strerror or error}") from None
+    if status.st_size == 0:
+        raise UnusableAmbience(path, "is empty (0 bytes)")
+    if status.st_size > FILE_LARGEST_BYTES:
+        raise UnusableAmbience(
+            path,
+            f"is {status.st_size / 1e9:.1f} GB; an ambience file may hold at most "
+            f"{FILE_LARGEST_BYTES / 1e9:.0f} GB (only its first {FILE_MAX_S // 60} minutes "
+            "are used: cut it shorter)",
+        )
+    return status.st_size
 
 
-def _to_stereo(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
-    """Stereo at our rate: mono is doubled; of more channels the front pair is kept."""
-    stereo = np.repeat(samples, 2, axis=1) if samples.shape[1] == 1 else samples[:, :2]
-    ratio = rate_ratio(sample_rate_hz)
-    if ratio != 1:
-        ratio = ratio.limit_denominator(1000)
-        from scipy.signal import resample_poly
-
-        stereo = resample_poly(stereo, ratio.numerator, ratio.denominator, axis=0)
-    return np.ascontiguousarray(stereo, dtype=np.float32)
+def _decode(path: Path) -> np.ndarray:
+    """The first FILE_MAX_S of ``path`` as float32 (n, 2) at our rate, or UnusableAmbience."""
+    ffmpeg, ffprobe = _tools()
+    try:
+        facts = probe_file(path, ffprobe)
+        if facts.duration_s is not None and facts.duration_s > FILE_LONGEST_S:
+            raise UnusableAmbience(
+                path,
+                f"lasts {h_mm_ss(Fraction(round(facts.duration_s)))}; an ambience file may last "
+                f"at most {h_mm_ss(Fraction(FILE_LONGEST_S))} (only its first "
+                f"{FILE_MAX_S // 60} minutes are used: cut it shorter)",
+            )
+        samples = decode_file(path, FILE_MAX_S, channels=facts.channels, ffmpeg=ffmpeg)
+    except UndecodableFile as error:
+        raise UnusableAmbience(
+            path, f"cannot be decoded: ffmpeg cannot read it as audio ({error})"
+        ) from None
+    finite: np.ndarray = np.nan_to_num(samples, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+    return finite
 
 
 def seamless_loop(samples: np.ndarray) -> np.ndarray:
@@ -149,17 +178,24 @@ def seamless_loop(samples: np.ndarray) -> np.ndarray:
 
 
 def file_loop(path: Path) -> np.ndarray:
-    """The loop made of ``path``: (n, 2) float32, as loud as speech; UsageError if unusable."""
-    samples, sample_rate_hz = _decode(path)
-    duration_s = samples.shape[0] / sample_rate_hz if sample_rate_hz else 0.0
+    """The loop made of ``path``: (n, 2) float32, as loud as speech; else UnusableAmbience."""
+    check_file(path)
+    samples = _decode(path)
+    duration_s = samples.shape[0] / SAMPLE_RATE_HZ
+    if samples.shape[0] == 0:
+        raise UnusableAmbience(path, "has no sound in it (no audio decoded)")
     if duration_s < FILE_MIN_S:
-        raise UsageError(
-            f"ambience file {path} is too short ({duration_s:.2f} s); it must last at least "
-            f"{FILE_MIN_S} s"
+        raise UnusableAmbience(
+            path, f"is too short ({duration_s:.2f} s); it must last at least {FILE_MIN_S} s"
         )
-    loop = seamless_loop(_to_stereo(samples, sample_rate_hz))
+    loop = seamless_loop(samples)
+    del samples
     measured_lufs = loop_loudness_lufs(loop)
-    if not math.isfinite(measured_lufs):
-        raise UsageError(f"ambience file {path} is silent")
+    if not measured_lufs >= ABSOLUTE_GATE_LUFS:
+        raise UnusableAmbience(
+            path,
+            f"is silent (quieter than {ABSOLUTE_GATE_LUFS:.0f} LUFS in its first "
+            f"{FILE_MAX_S // 60} minutes, the part that is used)",
+        )
     loop *= np.float32(db_to_gain(SPEECH_REFERENCE_LUFS - measured_lufs))
     return loop

@@ -14,13 +14,11 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from .. import cache
-from ..format.sounds import BUILT_IN_AMBIENCES
 from ..speech.voice import VoiceSettings
 from ..timeline.events import (
     BeatEvent,
@@ -142,8 +140,8 @@ class Mixer:
                 digest.update(clips[key].encode())
         if self._bed is not None:
             digest.update(str(self._seed).encode())
-            if self._bed.sound not in BUILT_IN_AMBIENCES:
-                digest.update(hashlib.sha256(Path(self._bed.sound).read_bytes()).digest())
+            if self._ambience is not None and self._ambience.content is not None:
+                digest.update(self._ambience.content.encode())
         return digest.hexdigest()
 
     def blocks(

@@ -16,7 +16,7 @@ from typing import Protocol
 from ..audio.master import Mastering, master_gain_db
 from ..audio.mix import Mixer
 from ..format.model import Script
-from ..practice import DEFAULT_SEED, Progress, build_timeline
+from ..practice import DEFAULT_SEED, Progress, build_timeline, check_ambience
 from ..speech import Speaker
 from ..timeline.events import Timeline
 from .devices import StreamFactory, choose_device, output_devices, sounddevice_stream
@@ -90,6 +90,7 @@ def prepare(
     options = options or PlayOptions()
     if open_stream is None:
         open_stream = sounddevice_stream(choose_device(options.device, output_devices()))
+    check_ambience(script)
     with Speaker() as voice:
         timeline = build_timeline(script, voice, progress)
     mixer = Mixer(timeline, voice, options.seed)

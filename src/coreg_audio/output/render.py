@@ -15,7 +15,7 @@ from ..audio.loudness import TARGET_LUFS
 from ..audio.master import Mastering, master_gain_db, mastered_blocks
 from ..audio.mix import Mixer
 from ..format.model import Script
-from ..practice import DEFAULT_SEED, Progress, build_timeline
+from ..practice import DEFAULT_SEED, Progress, build_timeline, check_ambience
 from ..speech import Speaker
 from ..timeline.events import Timeline
 from .cover import cover_for
@@ -85,6 +85,7 @@ def render(
     """Write the track of ``script`` to ``out`` (format from its suffix), whole or not at all."""
     options = options or RenderOptions()
     check_output(out, bitrate_kbps=options.bitrate_kbps)
+    check_ambience(script)
     with Speaker() as voice:
         timeline = build_timeline(script, voice, progress)
         mixer = Mixer(timeline, voice, options.seed)
