@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from coreg_audio import cache as cache_module
 from coreg_audio.audio import ambience_generated
 from coreg_audio.audio.ambience import (
     LoopedAmbience,
@@ -191,7 +192,7 @@ def test_a_nan_in_a_cached_loop_is_made_again(
         entries.put(entry.stem, loop)
     else:
         data = bytearray(entry.read_bytes())
-        offset = len(data) - 52 - loop.nbytes + SR * 2 * 4
+        offset = len(data) - cache_module._SEAL_BYTES - loop.nbytes + SR * 2 * 4
         data[offset : offset + 4] = np.float32(np.nan).tobytes()
         entry.write_bytes(bytes(data))
     again = built_in("rain", 3).block(0, 5 * SR)

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, Any, Final
 
 import numpy as np
 import platformdirs
@@ -29,7 +29,7 @@ from .atomic import PARTIAL_MARK, write_file
 from .errors import CoregError
 
 CACHE_DIR_ENV = "COREG_AUDIO_CACHE_DIR"
-KINDS = ("speech", "ambience", "gains", "voices", "files")
+KINDS = ("speech", "ambience", "gains", "encoded", "voices", "files")
 
 _ENTRY = re.compile(r"[0-9a-f]{64}\.npy")
 _TEMPORARY = re.compile(rf"\.[0-9a-f]{{64}}\.(?:npy{re.escape(PARTIAL_MARK)}[0-9a-f]{{8}}|.+\.tmp)")
@@ -121,7 +121,10 @@ class ArrayStore:
             return None
         except (OSError, ValueError, EOFError):
             value = None
-        if value is None or not finite(value) or not self._sane(value):
+        if isinstance(value, _Unsealed):
+            _log.debug("cache: %s is from before entries were sealed; making it again", path)
+            value = None
+        elif value is None or not finite(value) or not self._sane(value):
             self._damaged(path)
             return None
         return value
@@ -222,7 +225,11 @@ def _write_sealed(stream: IO[bytes], value: np.ndarray) -> None:
     stream.write(_SEAL + hashing.digest.digest())
 
 
-def _read_sealed(file: io.BufferedReader, mapped: bool) -> np.ndarray | None:
+class _Unsealed:
+    """An entry whole in the form of an older version, before entries were sealed: a miss."""
+
+
+def _read_sealed(file: io.BufferedReader, mapped: bool) -> np.ndarray | _Unsealed | None:
     """The array of a sealed entry whose bytes match their hash; None for any other file."""
     size = os.fstat(file.fileno()).st_size
     body_bytes = size - _SEAL_BYTES
@@ -231,7 +238,7 @@ def _read_sealed(file: io.BufferedReader, mapped: bool) -> np.ndarray | None:
     file.seek(body_bytes)
     seal = file.read(_SEAL_BYTES)
     if seal[: len(_SEAL)] != _SEAL:
-        return None
+        return _Unsealed() if _plain_npy(file, size) else None
     file.seek(0)
     if not mapped:
         body = file.read(body_bytes)
@@ -249,14 +256,10 @@ def _read_sealed(file: io.BufferedReader, mapped: bool) -> np.ndarray | None:
         left -= len(chunk)
     if digest.digest() != seal[len(_SEAL) :]:
         return None
-    file.seek(0)
-    version = np.lib.format.read_magic(file)
-    if version == (1, 0):
-        shape, fortran, dtype = np.lib.format.read_array_header_1_0(file)
-    elif version == (2, 0):
-        shape, fortran, dtype = np.lib.format.read_array_header_2_0(file)
-    else:
+    header = _npy_header(file)
+    if header is None:
         return None
+    shape, fortran, dtype = header
     offset = file.tell()
     if dtype.hasobject or offset + int(np.prod(shape)) * dtype.itemsize != body_bytes:
         return None
@@ -266,3 +269,26 @@ def _read_sealed(file: io.BufferedReader, mapped: bool) -> np.ndarray | None:
         file, dtype=dtype, mode="r", offset=offset, shape=shape, order="F" if fortran else "C"
     )
     return mapped_array
+
+
+def _npy_header(file: io.BufferedReader) -> tuple[tuple[int, ...], bool, np.dtype[Any]] | None:
+    """Shape, Fortran order and dtype from the start of a ``.npy`` file; None if it is none."""
+    file.seek(0)
+    try:
+        version = np.lib.format.read_magic(file)
+        if version == (1, 0):
+            return np.lib.format.read_array_header_1_0(file)
+        if version == (2, 0):
+            return np.lib.format.read_array_header_2_0(file)
+    except ValueError:
+        return None
+    return None
+
+
+def _plain_npy(file: io.BufferedReader, size: int) -> bool:
+    """Whether the file is exactly one ``.npy`` array, header and data, nothing more."""
+    header = _npy_header(file)
+    if header is None:
+        return False
+    shape, _, dtype = header
+    return file.tell() + int(np.prod(shape)) * dtype.itemsize == size
