@@ -15,10 +15,12 @@ from pathlib import Path
 from secrets import token_hex
 from typing import IO, Final
 
+from . import leftovers
 from .errors import CoregError, RenderFailed, UsageError
 
 PARTIAL_MARK: Final = ".partial-"
-"""What a partial file's name holds: ``.NAME.partial-`` and eight hex digits."""
+"""What a partial file's name holds: ``.NAME.partial-``, its maker's process id, ``-`` and
+eight hex digits."""
 _PARTIAL_STEM_MAX_BYTES: Final = 200
 
 Writer = Callable[[IO[bytes]], object]
@@ -29,12 +31,16 @@ class PartialFile:
 
     Beside, so the final rename stays on one file system and is atomic; created
     with mode 0o666 so the umask applies as it would to any new file. ``fd`` is
-    open for writing; whoever writes the file closes it.
+    open for writing; whoever writes the file closes it. Its name holds this
+    process's id and it is locked until it is committed or discarded, so a run
+    that died leaves a file the next one in the folder can tell and remove
+    (``leftovers``), and a live run's is never touched.
     """
 
     def __init__(self, target: Path) -> None:
         self.target = target
         self.fd, self.path = _create(target)
+        self._held = leftovers.hold(self.path)
 
     def commit(self, *, replace: bool = True, durable: bool = True) -> None:
         """Put the finished file at ``target``.
@@ -50,11 +56,13 @@ class PartialFile:
             os.replace(self.path, self.target)
         else:
             _place_new(self.path, self.target)
+        self._held.release()
         if durable:
             _sync_folder(self.target.parent)
 
     def discard(self) -> None:
         self.path.unlink(missing_ok=True)
+        self._held.release()
 
 
 def write_file(
@@ -116,11 +124,12 @@ def _create(path: Path) -> tuple[int, Path]:
     folder = path.parent
     if not folder.is_dir():
         raise UsageError(f"cannot write {path}: the folder {folder} does not exist")
+    leftovers.sweep_partials(folder)
     stem = path.name
     while len(os.fsencode(stem)) > _PARTIAL_STEM_MAX_BYTES:
         stem = stem[:-1]
     while True:
-        partial = folder / f".{stem}{PARTIAL_MARK}{token_hex(4)}"
+        partial = folder / f".{stem}{leftovers.partial_mark()}{token_hex(4)}"
         try:
             return os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), partial
         except FileExistsError:

@@ -32,7 +32,9 @@ CACHE_DIR_ENV = "COREG_AUDIO_CACHE_DIR"
 KINDS = ("speech", "ambience", "gains", "encoded", "voices", "files")
 
 _ENTRY = re.compile(r"[0-9a-f]{64}\.npy")
-_TEMPORARY = re.compile(rf"\.[0-9a-f]{{64}}\.(?:npy{re.escape(PARTIAL_MARK)}[0-9a-f]{{8}}|.+\.tmp)")
+_TEMPORARY = re.compile(
+    rf"\.[0-9a-f]{{64}}\.(?:npy{re.escape(PARTIAL_MARK)}(?:\d+-)?[0-9a-f]{{8}}|.+\.tmp)"
+)
 """A partial entry, left by a writer that was killed (``.tmp``: by an older version)."""
 _log = logging.getLogger(__name__)
 _SEAL: Final = b"\0coreg-audio sha256"

@@ -3,7 +3,10 @@
 Samples go to ffmpeg as raw float32 through a pipe, written by the caller's
 thread; ffmpeg's stderr goes to an anonymous temporary file, which cannot fill
 up and block it, and is read only to explain a failure. Tags, chapters and the
-cover reach ffmpeg as temporary files, deleted when the sink closes.
+cover reach ffmpeg as temporary files, deleted when the sink closes. ffmpeg
+dies with the process that started it, so a render killed outright never has
+its partial file finished behind its back; what such a render left is removed
+by the next (``leftovers``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import IO, ClassVar, Final
 
 import numpy as np
 
+from .. import leftovers
 from ..errors import MissingComponent, RenderFailed
 from ..units import CHANNELS
 from .formats import FFMPEG_MISSING
@@ -45,7 +49,7 @@ class FfmpegSink(Sink):
         super().__init__(path, info, sample_rate_hz=sample_rate_hz)
         self._ffmpeg = ffmpeg
         self._bitrate_kbps = bitrate_kbps
-        self._inputs: list[Path] = []
+        self._inputs: list[tuple[Path, leftovers.Held]] = []
         self._stderr: IO[bytes] | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -62,6 +66,7 @@ class FfmpegSink(Sink):
 
     def _start(self, fd: int, partial: Path) -> None:
         os.close(fd)
+        leftovers.sweep_temp()
         metadata = self._input_file(
             ".ffmetadata", ffmetadata(self.info, self.sample_rate_hz, self._extra_tags())
         )
@@ -76,6 +81,7 @@ class FfmpegSink(Sink):
                 stdout=subprocess.DEVNULL,
                 stderr=self._stderr,
                 start_new_session=True,
+                preexec_fn=leftovers.dying_with_this_process(),
             )
         except FileNotFoundError as error:
             raise MissingComponent(FFMPEG_MISSING) from error
@@ -84,11 +90,12 @@ class FfmpegSink(Sink):
     def _input_file(self, suffix: str, content: str | bytes) -> Path:
         data = content.encode("utf-8") if isinstance(content, str) else content
         with tempfile.NamedTemporaryFile(
-            prefix="coreg-audio-", suffix=suffix, delete=False
+            prefix=leftovers.temp_prefix(), suffix=suffix, delete=False
         ) as file:
-            self._inputs.append(Path(file.name))
+            path = Path(file.name)
+            self._inputs.append((path, leftovers.hold(path)))
             file.write(data)
-        return Path(file.name)
+        return path
 
     def _command(self, partial: Path, metadata: Path, cover: Path | None) -> list[str]:
         """ffmpeg's arguments; it runs in its own session, so Ctrl-C reaches only us."""
@@ -154,8 +161,9 @@ class FfmpegSink(Sink):
 
     def _release(self) -> None:
         inputs, self._inputs = self._inputs, []
-        for path in inputs:
+        for path, held in inputs:
             path.unlink(missing_ok=True)
+            held.release()
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None

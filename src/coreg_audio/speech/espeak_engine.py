@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from .. import leftovers
 from ..errors import MissingComponent, RenderFailed
 from .engine import (
     NEEDS_ESPEAK,
@@ -86,12 +87,16 @@ class EspeakEngine:
         args = ["-v", spec, "-s", str(voice.rate_wpm), "-b", "1", "--stdin"]
         if voice.pitch is not None:
             args += ["-p", str(voice.pitch)]
-        with tempfile.TemporaryDirectory(prefix="coreg-audio-espeak-") as folder:
-            out = Path(folder) / "speech.wav"
-            self._run([*args, "-w", str(out)], stdin=text)
-            if not out.is_file():
-                raise RenderFailed(f"{PROGRAM} wrote no audio for {text!r}")
-            return decode_audio_file(out)
+        with tempfile.TemporaryDirectory(prefix=leftovers.temp_prefix("espeak")) as folder:
+            held = leftovers.hold(Path(folder))
+            try:
+                out = Path(folder) / "speech.wav"
+                self._run([*args, "-w", str(out)], stdin=text)
+                if not out.is_file():
+                    raise RenderFailed(f"{PROGRAM} wrote no audio for {text!r}")
+                return decode_audio_file(out)
+            finally:
+                held.release()
 
     def close(self) -> None:
         """Nothing to release: each clip is its own process."""

@@ -31,6 +31,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+from .. import leftovers
 from ..errors import RenderFailed
 
 STOP_TIMEOUT_S = 3.0
@@ -45,6 +46,8 @@ class _Running:
     process: subprocess.Popen[bytes]
     conn: Connection
     folder: Path
+    held: leftovers.Held
+    """The folder's lock: a worker of a run that died leaves a folder the next run removes."""
 
     def stop(self, graceful: bool) -> None:
         """Ask to quit (when idle), else terminate, then kill; always reap, so no zombie is left."""
@@ -63,6 +66,7 @@ class _Running:
                 self.process.wait()
         self.conn.close()
         shutil.rmtree(self.folder, ignore_errors=True)
+        self.held.release()
 
     def _signal_group(self, signum: int) -> None:
         """The worker leads its own process group: this reaches a clip's child too."""
@@ -149,10 +153,12 @@ class WorkerProcess:
             running.stop(graceful)
 
     def _start(self) -> _Running:
+        leftovers.sweep_temp()
         try:
-            folder = Path(tempfile.mkdtemp(prefix="coreg-audio-tts-"))
+            folder = Path(tempfile.mkdtemp(prefix=leftovers.temp_prefix("tts")))
         except OSError as exc:
             raise RenderFailed(f"cannot make a folder for speech files: {exc}") from exc
+        held = leftovers.hold(folder)
         parent_conn, child_conn = Pipe()
         fd = child_conn.fileno()
         try:
@@ -175,10 +181,11 @@ class WorkerProcess:
         except OSError as exc:
             parent_conn.close()
             shutil.rmtree(folder, ignore_errors=True)
+            held.release()
             raise RenderFailed(f"cannot start {self._label}'s worker: {exc}") from exc
         finally:
             child_conn.close()
-        return _Running(process, parent_conn, folder)
+        return _Running(process, parent_conn, folder, held)
 
     def _receive(self, running: _Running, timeout_s: float, what: str) -> tuple[str, Any]:
         """The worker's next reply; any failure or interruption here stops the worker."""
