@@ -21,8 +21,9 @@ from coreg_audio.audio.master import Mastering
 from coreg_audio.errors import CoregError
 from coreg_audio.output.render import (
     AAC_CEILING_DBTP,
-    LOW_BITRATE_CEILING_DBTP,
+    MP3_CEILINGS_DBTP,
     OPUS_CEILING_DBTP,
+    OPUS_CEILINGS_DBTP,
     RenderOptions,
     mastering_for,
     render,
@@ -400,9 +401,10 @@ def test_each_format_is_aimed_below_its_encoders_overshoot() -> None:
     assert mastering_for(Path("t.MP3"), 128) == Mastering(TARGET_LUFS + 0.4, DEFAULT_CEILING_DBTP)
     assert mastering_for(Path("t.mp3"), 192) == Mastering(TARGET_LUFS + 0.3, DEFAULT_CEILING_DBTP)
     assert mastering_for(Path("t.mp3"), 320) == Mastering(TARGET_LUFS, DEFAULT_CEILING_DBTP)
-    assert mastering_for(Path("t.mp3"), 64).ceiling_dbtp == LOW_BITRATE_CEILING_DBTP
+    assert mastering_for(Path("t.mp3"), 64).ceiling_dbtp == MP3_CEILINGS_DBTP[64]
     assert mastering_for(Path("t.m4a"), 128) == Mastering(ceiling_dbtp=AAC_CEILING_DBTP)
-    assert mastering_for(Path("t.opus"), 64) == Mastering(ceiling_dbtp=OPUS_CEILING_DBTP)
+    assert mastering_for(Path("t.opus"), 32) == Mastering(ceiling_dbtp=OPUS_CEILINGS_DBTP[32])
+    assert mastering_for(Path("t.opus"), 96) == Mastering(ceiling_dbtp=OPUS_CEILING_DBTP)
 
 
 PEAKY = """\

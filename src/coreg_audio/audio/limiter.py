@@ -256,7 +256,14 @@ class TruePeakLimiter:
         steps = np.arange(_FRAME_SAMPLES) * per_sample
         self._decay = np.exp(-steps)
         self._undecay = np.exp(steps)
+        self._loudest_in = 0.0
         self._reset()
+
+    @property
+    def loudest_in_dbtp(self) -> float:
+        """The highest true peak that came in: exact from 6.2 dB under the ceiling up, a
+        sample peak below that (the in-between points are not computed); -inf before any."""
+        return 20.0 * math.log10(self._loudest_in) if self._loudest_in > 0.0 else -math.inf
 
     def _reset(self) -> None:
         self._x_tail = np.zeros((self._history_samples, self.channels), dtype=np.float32)
@@ -332,6 +339,8 @@ class TruePeakLimiter:
         self._x_tail = x[size:]
         delayed = x[self._history_samples - self.latency_samples :][:size]
         peak = _true_peak_per_sample(x, self._ceiling)
+        if peak.size:
+            self._loudest_in = max(self._loudest_in, float(peak.max()))
         # excess[i] is at s-D-H+i; output sample j = s-D+k needs excess[k .. k+L-1+2H].
         excess = _excess(peak, self._ceiling)
         if not excess.any() and self._released_last == 0.0 and not self._released_tail.any():

@@ -55,12 +55,31 @@ class MasterChain:
     def flush(self) -> np.ndarray:
         return self._limiter.flush()
 
+    @property
+    def peak_dbtp(self) -> float:
+        """The true peak of what came out so far, near enough to aim an encoder by.
+
+        What the limiter brought down stands at its ceiling; what it let through
+        is its own peak (read as a sample peak, so up to a fraction of a dB low,
+        where it lies more than 6.2 dB under the ceiling).
+        """
+        return min(self._limiter.ceiling_dbtp, self._limiter.loudest_in_dbtp)
+
 
 def mastered_blocks(
-    mixer: Mixer, gain_db: float, ceiling_dbtp: float, progress: Progress | None = None
+    mixer: Mixer,
+    gain_db: float,
+    ceiling_dbtp: float,
+    progress: Progress | None = None,
+    chain: MasterChain | None = None,
 ) -> Iterator[np.ndarray]:
-    """The finished track: the mix at ``gain_db`` through the true-peak limiter."""
-    chain = MasterChain(gain_db, ceiling_dbtp, mixer.sample_rate_hz)
+    """The finished track: the mix at ``gain_db`` through the true-peak limiter.
+
+    ``chain``, when given, is the one used (made for the same gain and
+    ceiling), so the caller can read its ``peak_dbtp`` afterwards.
+    """
+    if chain is None:
+        chain = MasterChain(gain_db, ceiling_dbtp, mixer.sample_rate_hz)
     for position, block in mixer.blocks():
         yield chain.process(block)
         if progress is not None:

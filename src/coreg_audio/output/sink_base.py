@@ -8,6 +8,7 @@ a half-written track behind, and never harms a file already at the target.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -33,6 +34,9 @@ class Sink(ABC):
         self.info = info
         self.sample_rate_hz = sample_rate_hz
         self.samples_written = 0
+        self.inspect: Callable[[Path], None] | None = None
+        """Called with the finished partial file before it becomes the track; what it
+        raises abandons the file like any failure."""
         self._partial: PartialFile | None = None
         self._open = False
 
@@ -91,6 +95,8 @@ class Sink(ABC):
             if self.samples_written == 0:
                 raise RenderFailed(f"nothing to write to {self.path}: the track is empty")
             self._finish()
+            if self.inspect is not None:
+                self.inspect(self._partial_path())
             self._partial_file().commit()
         except OSError as error:
             self._abandon()
