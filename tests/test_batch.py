@@ -410,6 +410,25 @@ def test_a_practice_joining_renumbers_the_others_to_the_bytes_of_a_fresh_render(
 
 
 @pytest.mark.slow
+def test_a_failed_tracks_old_file_takes_its_new_number_so_no_number_is_doubled(
+    first_run: tuple[Path, list[Found], BatchReport], tmp_path: Path
+) -> None:
+    out_dir, library = copy_of(first_run, tmp_path)
+    folder = library[0].path.parent
+    joined = write_library(
+        folder, {"aaa-begin": PRACTICES["close"], "arrive": "title: Arrive\nsteps:\n  - sya: hi\n"}
+    )
+    report = run_all(out_dir, joined)
+    assert statuses(report) == {"aaa-begin": "rendered", "arrive": "failed", "close": "renumbered"}
+    numbers = {
+        name: ffprobe(out_dir / f"{name}.mp3")["format"]["tags"]["track"]
+        for name in ("aaa-begin", "arrive", "close")
+    }
+    assert numbers == {"aaa-begin": "1/3", "arrive": "2/3", "close": "3/3"}
+    assert "arrive" not in (out_dir / PLAYLIST_NAME).read_text()
+
+
+@pytest.mark.slow
 def test_invalid_scripts_are_reported_and_the_rest_still_render(tmp_path: Path) -> None:
     broken = {
         **PRACTICES,

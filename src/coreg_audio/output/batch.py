@@ -140,6 +140,9 @@ def render_all(
         if outcome.status == "rendered":
             assert job.options.track is not None
             _record(manifest, key, job.options.track, outcome)
+    for number, found in enumerate(library, start=1):
+        if outcomes[found.name].status == "failed":
+            _renumber_kept(manifest, found.name, outcomes[found.name].path, (number, len(library)))
     removed = manifest.prune({found.name for found in library}, out_dir)
     manifest.write()
     ordered = tuple(outcomes[found.name] for found in library)
@@ -179,6 +182,25 @@ def index_entries(tracks: Iterable[TrackOutcome]) -> list[IndexEntry]:
             )
         )
     return entries
+
+
+def _renumber_kept(manifest: Manifest, name: str, out: Path, track: tuple[int, int]) -> None:
+    """A failed track's file of an earlier run stays, so it takes its new number too.
+
+    Otherwise, when practices joined or left, two files of the album would carry one number.
+    """
+    entry = manifest.tracks.get(name)
+    if not out.is_file() or (isinstance(entry, dict) and entry.get("track") == list(track)):
+        return
+    try:
+        renumber_mp3(out, track)
+    except CoregError:
+        return
+    if isinstance(entry, dict):
+        entry["track"] = list(track)
+        files = entry.get("files")
+        if isinstance(files, dict) and out.name in files:
+            files[out.name] = out.stat().st_size
 
 
 def _record(manifest: Manifest, key: str, track: tuple[int, int], outcome: TrackOutcome) -> None:
