@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 RUNTIME_PACKAGES := espeak-ng libespeak-ng1 ffmpeg libportaudio2
 TEST_PACKAGES := $(RUNTIME_PACKAGES) mp3val pulseaudio pulseaudio-utils libasound2-plugins chromium chromium-driver
 
-.PHONY: demo test bench lint check-python system-packages test-system-packages clean
+.PHONY: demo test bench fuzz lint check-python system-packages test-system-packages clean
 
 demo: system-packages $(VENV)/.installed
 	$(BIN)/coreg-audio render breath-sync -o breath-sync.mp3
@@ -20,6 +20,9 @@ test: test-system-packages $(VENV)/.installed-test
 
 bench: test-system-packages $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.bench
+
+fuzz: test-system-packages $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks.fuzz --cases 100000 --jobs 2
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks

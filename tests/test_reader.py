@@ -440,6 +440,14 @@ ERROR_CASES = [
         ["test.yaml:3:5: error: step 1 (say) needs some text: 'say: Hello'"],
     ),
     (
+        "control character by escape",
+        'title: T\nsteps:\n  - say: "Hello \\0name"\n',
+        [
+            "test.yaml:3:10: error: the text of step 1 (say) holds a control character (#x0000), "
+            "which cannot be spoken or shown; remove it (an escape such as \\0 in quotes makes one)"
+        ],
+    ),
+    (
         "sibling unknown",
         "title: T\nsteps:\n  - say: Hi\n    aftr: 2\n",
         ["test.yaml:4:5: error: unknown key 'aftr' in step 1 (say); did you mean 'after'?"],

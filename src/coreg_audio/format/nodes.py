@@ -37,6 +37,8 @@ MERGE_TAG = "tag:yaml.org,2002:merge"
 MAX_NODES = 100_000
 MAX_DEPTH = 40
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+"""Characters no engine speaks and no page shows (a tab and a line break are kept)."""
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _NUMBER_RE = re.compile(r"^[-+]?(?P<int>\d*)(\.(?P<frac>\d*))?([eE](?P<exp>[-+]?\d+))?$")
 
@@ -193,6 +195,14 @@ class NodeReader:
         if not scalar.value.strip():
             if not allow_empty:
                 self.problem(scalar, f"{what} needs some text")
+            return None
+        control = _CONTROL.search(scalar.value)
+        if control is not None:
+            self.problem(
+                scalar,
+                f"{what} holds a control character (#x{ord(control.group()):04x}), which "
+                "cannot be spoken or shown; remove it (an escape such as \\0 in quotes makes one)",
+            )
             return None
         return self._text_at(scalar)
 
