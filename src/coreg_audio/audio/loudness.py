@@ -3,13 +3,12 @@
 The K-weighting coefficients follow libebur128's derivation, which reproduces the
 standard's 48 kHz table and works at any sample rate.
 
-Two ways to apply the same filter, for two uses. A short sound (a tone or a
-bell made while mixing) is weighted by convolution with the filter's impulse
-response (FFT, numpy only: it has died below 1e-12 within IMPULSE_SAMPLES, so
-the result equals the recursive filter to float precision), so that a render
-with its gain already measured never loads scipy.signal (some 75 MB of
-resident memory). A whole track is measured with the recursive filter itself
-(scipy's lfilter, seven times faster over long streams), loaded only then.
+The filter is applied by convolution with its impulse response, in numpy alone:
+the response has died below 1e-12 within IMPULSE_SAMPLES, so the result equals
+the recursive filter to float precision. A short sound (a tone, a bell, a clip)
+is weighted in one FFT; a stream (``LoudnessMeter``) by overlap-save, segment
+after segment. Measuring a track therefore never loads scipy.signal, whose
+import alone takes some 75 MB of resident memory.
 """
 
 from __future__ import annotations
@@ -31,6 +30,9 @@ _HOP_S = 0.1
 _HOPS_PER_BLOCK = 4
 IMPULSE_SAMPLES = 8192
 """Long enough for the K-weighting's 38 Hz high-pass to ring out (tail under 1e-12)."""
+_FFT_SAMPLES = 2 * IMPULSE_SAMPLES
+_SEGMENT_SAMPLES = _FFT_SAMPLES - IMPULSE_SAMPLES + 1
+"""New samples per overlap-save FFT (this size measured fastest with numpy's FFT)."""
 
 
 def k_weighting(sample_rate_hz: int = SAMPLE_RATE_HZ) -> tuple[np.ndarray, np.ndarray]:
@@ -78,17 +80,78 @@ def _impulse_spectrum(sample_rate_hz: int, fft_samples: int) -> np.ndarray:
     return spectrum
 
 
-def _fft_size(samples: int) -> int:
-    return 1 << max(samples - 1, 1).bit_length()
+def _weigh_segment(
+    history: np.ndarray, segment: np.ndarray, sample_rate_hz: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """One overlap-save step: ``segment`` ((channels, up to _SEGMENT_SAMPLES)) K-weighted
+    as following ``history`` (the IMPULSE_SAMPLES - 1 samples before it), and the next history.
+    """
+    count = segment.shape[1]
+    joined = np.concatenate([history, segment], axis=1)
+    spectrum = np.fft.rfft(joined, _FFT_SAMPLES, axis=1)
+    spectrum *= _impulse_spectrum(sample_rate_hz, _FFT_SAMPLES)
+    weighted = np.fft.irfft(spectrum, _FFT_SAMPLES, axis=1)
+    return weighted[:, IMPULSE_SAMPLES - 1 : IMPULSE_SAMPLES - 1 + count], joined[:, count:]
 
 
 def k_weighted(channels_first: np.ndarray, sample_rate_hz: int = SAMPLE_RATE_HZ) -> np.ndarray:
-    """The K-weighted signal, as long as the input ((channels, n) float64, from silence)."""
-    length = channels_first.shape[-1]
-    size = _fft_size(length + IMPULSE_SAMPLES - 1)
-    impulse = _impulse_spectrum(sample_rate_hz, size)
-    weighted = np.fft.irfft(np.fft.rfft(channels_first, size, axis=-1) * impulse, size, axis=-1)
-    return weighted[..., :length]
+    """The K-weighted signal, as long as the input ((channels, n) float64, from silence).
+
+    A segment at a time, so a long sound needs no FFT (and no working memory) of its
+    own length: numpy's FFT of n samples briefly takes some thirty bytes a sample.
+    """
+    x = np.asarray(channels_first, dtype=np.float64)
+    flat = x.reshape(-1, x.shape[-1])
+    out = np.empty_like(flat)
+    history = np.zeros((flat.shape[0], IMPULSE_SAMPLES - 1))
+    for start in range(0, flat.shape[1], _SEGMENT_SAMPLES):
+        stop = start + _SEGMENT_SAMPLES
+        out[:, start:stop], history = _weigh_segment(history, flat[:, start:stop], sample_rate_hz)
+    return out.reshape(x.shape)
+
+
+def _k_weighting_power(frequency_hz: np.ndarray, sample_rate_hz: int) -> np.ndarray:
+    """|H|² of the K-weighting at each frequency, from the coefficients' autocorrelations."""
+    b, a = k_weighting(sample_rate_hz)
+    omega = 2.0 * math.pi * np.asarray(frequency_hz, dtype=np.float64) / sample_rate_hz
+    numerator = np.full_like(omega, float(np.dot(b, b)))
+    denominator = np.full_like(omega, float(np.dot(a, a)))
+    for lag in range(1, len(b)):
+        cosine = np.cos(lag * omega)
+        numerator += 2.0 * float(np.dot(b[:-lag], b[lag:])) * cosine
+        denominator += 2.0 * float(np.dot(a[:-lag], a[lag:])) * cosine
+    result: np.ndarray = numerator / denominator
+    return result
+
+
+_POWER_CHUNK_BINS = 1 << 16
+
+
+def periodic_power(
+    spectrum: np.ndarray,
+    length_samples: int,
+    sample_rate_hz: int = SAMPLE_RATE_HZ,
+    *,
+    weighted: bool = True,
+) -> float:
+    """The mean square of the periodic signal whose real FFT is ``spectrum`` (Parseval).
+
+    K-weighted unless ``weighted`` is false: the loudness of a loop played round
+    and round, with no filter to settle. Taken a stretch of bins at a time, so a
+    long loop's spectrum needs no copy of its own size.
+    """
+    total = 0.0
+    bins = spectrum.shape[0]
+    for first in range(0, bins, _POWER_CHUNK_BINS):
+        part = spectrum[first : first + _POWER_CHUNK_BINS]
+        power = np.square(part.real, dtype=np.float64) + np.square(part.imag, dtype=np.float64)
+        index = np.arange(first, first + part.shape[0])
+        doubled = (index > 0) & (2 * index != length_samples)
+        power *= np.where(doubled, 2.0, 1.0)
+        if weighted:
+            power *= _k_weighting_power(index * (sample_rate_hz / length_samples), sample_rate_hz)
+        total += float(np.sum(power))
+    return total / (float(length_samples) ** 2)
 
 
 def clip_loudness_lufs(samples: np.ndarray, sample_rate_hz: int = SAMPLE_RATE_HZ) -> float:
@@ -113,31 +176,48 @@ class LoudnessMeter:
     """Integrated loudness (gated, BS.1770-4) of a stream fed in blocks of any size.
 
     Holds one energy figure per 100 ms per channel (about 0.6 MB an hour of
-    stereo), so a two-hour track is measured in a few megabytes.
+    stereo), so a two-hour track is measured in a few megabytes. Samples are
+    weighted a segment at a time (``_SEGMENT_SAMPLES``); what is added between
+    whole segments waits, so tiny blocks cost no more than large ones.
     """
 
     def __init__(self, channels: int = 2, sample_rate_hz: int = SAMPLE_RATE_HZ) -> None:
-        from scipy.signal import lfilter  # measuring a track is rare: see the module's doc
-
-        self._lfilter = lfilter
-        self._b, self._a = k_weighting(sample_rate_hz)
-        self._state = np.zeros((channels, len(self._a) - 1))
+        self._sample_rate_hz = sample_rate_hz
         self._channels = channels
         self._hop_samples = round(sample_rate_hz * _HOP_S)
+        self._history = np.zeros((channels, IMPULSE_SAMPLES - 1))
+        self._pending = np.zeros((channels, 0))
         self._squared = np.zeros((channels, 0))
         self._hop_energy = np.zeros((0, channels))
         self._hop_count = 0
 
+    def follow(self, before: np.ndarray) -> None:
+        """Weigh what comes next as following ``before`` ((n, channels)) rather than silence.
+
+        ``before`` is not measured: a loop measured after its own end is measured
+        as it sounds played round and round, with no filter settling at its start.
+        """
+        tail = np.asarray(before, dtype=np.float64).reshape(-1, self._channels).T
+        tail = tail[:, -(IMPULSE_SAMPLES - 1) :]
+        self._history = np.concatenate([self._history[:, tail.shape[1] :], tail], axis=1)
+
     def add(self, block: np.ndarray) -> None:
-        """Measure ``block`` ((n, channels) or mono); each channel is filtered as one run."""
-        channels_first = np.ascontiguousarray(
-            np.asarray(block, dtype=np.float64).reshape(-1, self._channels).T
-        )
+        """Measure ``block`` ((n, channels) or mono)."""
+        channels_first = np.asarray(block, dtype=np.float64).reshape(-1, self._channels).T
         if channels_first.shape[1] == 0:
             return
-        weighted, self._state = self._lfilter(
-            self._b, self._a, channels_first, axis=1, zi=self._state
-        )
+        pending = np.concatenate([self._pending, channels_first], axis=1)
+        whole = (pending.shape[1] // _SEGMENT_SAMPLES) * _SEGMENT_SAMPLES
+        for start in range(0, whole, _SEGMENT_SAMPLES):
+            self._add_weighted(self._weigh(pending[:, start : start + _SEGMENT_SAMPLES]))
+        self._pending = pending[:, whole:].copy()
+
+    def _weigh(self, segment: np.ndarray) -> np.ndarray:
+        """The K-weighted ``segment``, following everything weighted before it."""
+        weighted, self._history = _weigh_segment(self._history, segment, self._sample_rate_hz)
+        return weighted
+
+    def _add_weighted(self, weighted: np.ndarray) -> None:
         squared = np.concatenate([self._squared, weighted * weighted], axis=1)
         hops, self._squared = self._hops_of(squared)
         self._keep(hops)
@@ -161,6 +241,12 @@ class LoudnessMeter:
     def integrated_lufs(self) -> float:
         """Gated loudness of everything added so far; -inf for silence or under 400 ms."""
         hop = self._hop_energy[: self._hop_count]
+        if self._pending.shape[1]:
+            history = self._history
+            squared = np.concatenate([self._squared, np.square(self._weigh(self._pending))], axis=1)
+            self._history = history
+            tail, _ = self._hops_of(squared)
+            hop = np.concatenate([hop, tail])
         if hop.shape[0] < _HOPS_PER_BLOCK:
             return -math.inf
         window = np.lib.stride_tricks.sliding_window_view(hop, _HOPS_PER_BLOCK, axis=0)

@@ -63,7 +63,7 @@ class _SoundCache:
     could hold a great deal; the newest sound always stays.
     """
 
-    def __init__(self, capacity_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(self, capacity_bytes: int = 16 * 1024 * 1024) -> None:
         self._items: OrderedDict[Hashable, np.ndarray] = OrderedDict()
         self._capacity_bytes = capacity_bytes
         self._held_bytes = 0
@@ -95,7 +95,6 @@ class Mixer:
         self._starts = [event.start_samples for event in self._events]
         self._longest = max((event.length_samples for event in self._events), default=0)
         self._sounds = _SoundCache()
-        self._speech: dict[tuple[str, VoiceSettings, float], np.ndarray] = {}
         self._bed = timeline.ambience
         self._seed = seed
         self._ambience = (
@@ -159,25 +158,35 @@ class Mixer:
         for event in self._events[first:last]:
             if event.end_samples <= start_samples:
                 continue
-            sound = self.sound(event)
+            centre: np.float32 | None = None
+            if isinstance(event, SpokenEvent):
+                sound = self._clips.clip(event.text, event.voice)
+                centre = np.float32(_CENTRE_GAIN * event.volume)
+            else:
+                sound = self.sound(event)
             begin = max(start_samples, event.start_samples)
             stop = min(end_samples, event.start_samples + sound.shape[0])
-            if stop > begin:
-                out[begin - start_samples : stop - start_samples] += sound[
-                    begin - event.start_samples : stop - event.start_samples
-                ]
+            if stop <= begin:
+                continue
+            part = sound[begin - event.start_samples : stop - event.start_samples]
+            if centre is not None:
+                part = (part * centre)[:, None]
+            out[begin - start_samples : stop - start_samples] += part
         if self._ambience is not None and self._bed is not None:
             out += self._ambience_block(start_samples, length_samples)
         return out
 
     def sound(self, event: Event) -> np.ndarray:
-        """The event's stereo sound at its mix level (level 0 dB = as loud as speech)."""
+        """The event's stereo sound at its mix level (level 0 dB = as loud as speech).
+
+        Speech is mixed from its mono clip as it is (``block``); this stereo copy
+        is for callers that want one sound alone.
+        """
         if isinstance(event, SpokenEvent):
-            key = (event.text, event.voice, event.volume)
-            if key not in self._speech:
-                clip = self._clips.clip(event.text, event.voice) * (_CENTRE_GAIN * event.volume)
-                self._speech[key] = np.repeat(clip[:, None], CHANNELS, axis=1)
-            return self._speech[key]
+            clip = self._clips.clip(event.text, event.voice) * np.float32(
+                _CENTRE_GAIN * event.volume
+            )
+            return np.repeat(clip[:, None], CHANNELS, axis=1)
         if isinstance(event, ToneEvent):
 
             def tone() -> np.ndarray:
