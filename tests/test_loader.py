@@ -18,11 +18,17 @@ from coreg_audio.format.reader import read_script
         (b"# only a comment\n", "x.yaml:1:1: error: the file is empty"),
         (b"- a\n- b\n", "x.yaml:1:1: error: a practice script is a mapping of keys"),
         (b"hello\n", "x.yaml:1:1: error: a practice script is a mapping of keys"),
-        (b"title: T\nsteps: [\n", "x.yaml:3:1: error: this is not valid YAML"),
-        (b'title: "T\nsteps: []\n', "x.yaml:3:1: error: this is not valid YAML"),
+        (b"title: T\nsteps: [\n", "x.yaml:2:8: error: the '[' here opens a list in brackets"),
+        (b'title: "T\nsteps: []\n', 'x.yaml:1:8: error: the quote " that starts these words'),
         (b"title: T\n\xff\xfe: x\n", "x.yaml:2:1: error: the file is not UTF-8 text (byte 0xff)"),
-        (b"title: T\nsteps: *nothing\n", "x.yaml:2:8: error: this is not valid YAML"),
-        (b"title: T\n---\ntitle: U\n", "x.yaml:2:1: error: this is not valid YAML"),
+        (
+            b"title: T\nsteps: *nothing\n",
+            "x.yaml:2:8: error: '*nothing' repeats a part marked '&nothing'",
+        ),
+        (
+            b"title: T\nsteps: [{pause: 1}]\n---\ntitle: U\n",
+            "x.yaml:3:1: error: '---' starts a second",
+        ),
         (b"a: 1\x00\n", "x.yaml:1:5: error: the file holds a NUL character"),
         (
             b"title: !!python/object:os.system x\nsteps: [{pause: 1}]\n",

@@ -456,8 +456,10 @@ def _progress_bar() -> Iterator[Progress | None]:
     labels = {
         "speech": "Speaking",
         "measure": "Measuring",
+        "adjust": "Adjusting",
         "write": "Writing",
         "tracks": "Rendering",
+        "practices": "Reading",
     }
     with Bar(
         TextColumn("{task.description:<10}"),
@@ -470,7 +472,9 @@ def _progress_bar() -> Iterator[Progress | None]:
 
         def update(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = bar.add_task(labels.get(stage, stage), total=max(total, 1))
+                if total <= 0:
+                    return  # nothing to do: no bar
+                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
             bar.update(tasks[stage], completed=done, total=max(total, 1))
 
         yield update

@@ -1,15 +1,16 @@
 """Mastering, shared by render and play: the gain to the target loudness, then the limiter.
 
-The gain is measured on the mix (and on the limited track when the limiter
-has work to do) and kept in the cache, so a second render or a live play of
-the same practice starts without a measuring pass.
+The mix's loudness and peak are measured once and kept in the cache, with what
+each pass through the limiter measured; any output format (MP3, WAV, live play)
+then finds its gain from them, so a play after a render starts without a
+measuring pass.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -28,6 +29,8 @@ MAX_GAIN_DB = 200.0
 """No mix is this far from its target; a cached gain beyond it is damage."""
 PEAK_MARGIN_DB = 1.0
 """Inter-sample peaks can exceed the largest sample; below this margin the limiter is idle."""
+LEVELS_STORE = "gains"
+"""The cache's folder for mix levels (named when it held finished gains)."""
 
 
 @dataclass(frozen=True)
@@ -99,54 +102,141 @@ def mix_loudness_lufs(mixer: Mixer, progress: Progress | None = None) -> tuple[f
     return meter.integrated_lufs(), peak
 
 
-def master_gain_db(mixer: Mixer, mastering: Mastering, progress: Progress | None = None) -> float:
-    """The gain that brings the limited track to the target loudness, measured once per mix.
+@dataclass(frozen=True)
+class Limited:
+    """The loudness of the mix at one gain through the limiter at one ceiling."""
 
-    The cache key is the mixer's fingerprint, the mastering and this code: two
-    mixers with the same fingerprint make the same track.
+    gain_db: float
+    ceiling_dbtp: float
+    loudness_lufs: float
+
+
+@dataclass(frozen=True)
+class MixLevels:
+    """What one pass over a mix measures, whatever it is mastered for afterwards.
+
+    ``limited`` holds what passes through the limiter measured, so another target
+    starts from the limiter's known effect: a render for MP3 and a live play
+    (another target) share every measurement.
     """
-    gains = cache.store("gains", _sane_gain)
+
+    loudness_lufs: float
+    peak: float
+    limited: tuple[Limited, ...] = ()
+
+    def over_ceiling_db(self, gain_db: float, ceiling_dbtp: float) -> float:
+        """How far the loudest sample goes over the ceiling at ``gain_db`` (negative: under)."""
+        return gain_to_db(self.peak) + gain_db - ceiling_dbtp if self.peak > 0 else -math.inf
+
+    def plain_gain_db(self, target_lufs: float) -> float:
+        return target_lufs - self.loudness_lufs if math.isfinite(self.loudness_lufs) else 0.0
+
+    def limiter_loss_lu(self, gain_db: float, ceiling_dbtp: float) -> float:
+        """How much loudness the limiter takes off at ``gain_db``, from the nearest measurement.
+
+        The nearest is the one that drove the peaks as far over its ceiling; with
+        none, nothing is known and 0 is the guess.
+        """
+        over = self.over_ceiling_db(gain_db, ceiling_dbtp)
+        nearest = min(
+            self.limited,
+            key=lambda m: abs(self.over_ceiling_db(m.gain_db, m.ceiling_dbtp) - over),
+            default=None,
+        )
+        if nearest is None:
+            return 0.0
+        return nearest.gain_db + self.loudness_lufs - nearest.loudness_lufs
+
+    def to_array(self) -> np.ndarray:
+        rows = [(m.gain_db, m.ceiling_dbtp, m.loudness_lufs) for m in self.limited]
+        return np.array([self.loudness_lufs, self.peak, *(v for row in rows for v in row)])
+
+    @classmethod
+    def from_array(cls, stored: np.ndarray | None) -> MixLevels | None:
+        if stored is None or stored.ndim != 1 or stored.size < 2 or (stored.size - 2) % 3:
+            return None
+        values = [float(value) for value in stored]
+        if math.isnan(values[0]) or not math.isfinite(values[1]):
+            return None
+        rows = values[2:]
+        limited = tuple(Limited(*rows[i : i + 3]) for i in range(0, len(rows), 3))
+        return cls(values[0], values[1], limited)
+
+
+def mix_levels(mixer: Mixer, progress: Progress | None = None) -> tuple[MixLevels, str]:
+    """The mix's levels from the cache, or measured now (and kept); and their cache key.
+
+    The key is the mixer's fingerprint and this code's: two mixers with the same
+    fingerprint make the same samples, so they are measured once whatever the
+    output format, its target or its ceiling.
+    """
     key = cache.content_key(
         {
             "mix": mixer.fingerprint(),
-            "target_lufs": mastering.target_lufs,
-            "ceiling_dbtp": mastering.ceiling_dbtp,
             "code": cache.source_fingerprint(__file__, loudness.__file__, limiter.__file__),
         }
     )
-    stored = gains.get(key)
-    if stored is not None:
-        return float(stored[0])
-    gain_db = measure_gain_db(mixer, mastering, progress)
-    gains.put(key, np.array([gain_db]))
-    return gain_db
+    levels = MixLevels.from_array(cache.store(LEVELS_STORE, _sane_levels).get(key))
+    if levels is None:
+        levels = MixLevels(*mix_loudness_lufs(mixer, progress))
+        cache.store(LEVELS_STORE, _sane_levels).put(key, levels.to_array())
+    return levels, key
 
 
-def _sane_gain(stored: np.ndarray) -> bool:
-    return (
-        stored.shape == (1,) and stored.dtype == np.float64 and abs(float(stored[0])) <= MAX_GAIN_DB
-    )
+def _sane_levels(stored: np.ndarray) -> bool:
+    """Mix levels as ``MixLevels.to_array`` writes them; a gain beyond MAX_GAIN_DB is damage."""
+    if stored.dtype != np.float64 or stored.ndim != 1 or stored.size < 2:
+        return False
+    if (stored.size - 2) % 3 or np.isnan(stored).any() or not np.isfinite(stored[1:]).all():
+        return False
+    return bool(np.all(np.abs(stored[2::3]) <= MAX_GAIN_DB))
 
 
-def measure_gain_db(mixer: Mixer, mastering: Mastering, progress: Progress | None = None) -> float:
-    """Measure the gain: the raw mix first, then the limited track when the limiter acts.
+def master_gain_db(
+    mixer: Mixer, mastering: Mastering, progress: Progress | None = None, *, exact: bool = True
+) -> float:
+    """The gain that brings the limited track to the target loudness.
 
-    When some sample would pass the ceiling the limiter takes loudness off, so
-    the limited track is measured too and the gain corrected until it lands
-    within tolerance.
+    The mix is measured once (``mix_levels``). Where no sample comes near the
+    ceiling the gain follows from its loudness alone. Otherwise the limiter takes
+    some loudness off: ``exact`` (a file) measures the limited track until it
+    lands within LOUDNESS_TOLERANCE_LU, unless a measurement already did;
+    otherwise (live playback) the limiter's effect is taken from the nearest
+    measurement made so far, with no pass at all.
     """
-    measured, peak = mix_loudness_lufs(mixer, progress)
-    if not math.isfinite(measured):
-        return 0.0
-    gain_db = mastering.target_lufs - measured
-    if peak == 0.0 or gain_to_db(peak) + gain_db < mastering.ceiling_dbtp - PEAK_MARGIN_DB:
+    levels, key = mix_levels(mixer, progress)
+    gain_db = levels.plain_gain_db(mastering.target_lufs)
+    ceiling = mastering.ceiling_dbtp
+    if levels.over_ceiling_db(gain_db, ceiling) < -PEAK_MARGIN_DB:
         return gain_db
-    for _ in range(MAX_CORRECTIONS):
+    landed = [
+        m
+        for m in levels.limited
+        if m.ceiling_dbtp == ceiling
+        and abs(m.loudness_lufs - mastering.target_lufs) <= LOUDNESS_TOLERANCE_LU
+    ]
+    if landed:
+        return min(landed, key=lambda m: abs(m.loudness_lufs - mastering.target_lufs)).gain_db
+    gain_db += levels.limiter_loss_lu(gain_db, ceiling)
+    if not exact:
+        return gain_db
+    measured: list[Limited] = []
+    for attempt in range(MAX_CORRECTIONS):
         meter = LoudnessMeter(sample_rate_hz=mixer.sample_rate_hz)
-        for block in mastered_blocks(mixer, gain_db, mastering.ceiling_dbtp):
+
+        def adjusting(_: str, done: int, total: int, attempt: int = attempt) -> None:
+            if progress is not None:
+                progress("adjust", attempt * total + done, MAX_CORRECTIONS * total)
+
+        for block in mastered_blocks(mixer, gain_db, ceiling, adjusting):
             meter.add(block)
-        error_lu = mastering.target_lufs - meter.integrated_lufs()
+        measured.append(Limited(gain_db, ceiling, meter.integrated_lufs()))
+        error_lu = mastering.target_lufs - measured[-1].loudness_lufs
         if abs(error_lu) <= LOUDNESS_TOLERANCE_LU:
             break
         gain_db += error_lu
+    if progress is not None:
+        progress("adjust", mixer.length_samples, mixer.length_samples)
+    levels = replace(levels, limited=(*levels.limited, *measured))
+    cache.store(LEVELS_STORE, _sane_levels).put(key, levels.to_array())
     return gain_db

@@ -13,18 +13,26 @@ from pathlib import Path
 import yaml
 
 from ..errors import Problem, ScriptError, UsageError
+from . import syntax
 
 MAX_SCRIPT_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
 class Document:
-    """A parsed script: where it came from, its text, and its root mapping node."""
+    """A parsed script: where it came from, its text, and its root mapping node.
+
+    ``problems`` are the syntax mistakes found (the parts they broke are set
+    aside, ``syntax``); ``broken`` is where the stand-in of each such part is,
+    so nothing more is said about it.
+    """
 
     path: Path
     display_path: str
     text: str
     root: yaml.MappingNode
+    problems: tuple[Problem, ...] = ()
+    broken: frozenset[tuple[int, int]] = frozenset()
 
 
 def read_script_file(path: Path, display_path: str | None = None) -> Document:
@@ -71,7 +79,7 @@ def parse_script_bytes(data: bytes, path: Path, display_path: str) -> Document:
             "the file holds a NUL character; it is not a text file",
         )
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        composed = syntax.compose(text, display_path)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -89,8 +97,13 @@ def parse_script_bytes(data: bytes, path: Path, display_path: str) -> Document:
         raise fail(1, 1, "this is not valid YAML: " + " ".join(str(error).split())) from None
     except RecursionError:
         raise fail(1, 1, "the YAML is nested too deeply to be a practice script") from None
+    root = composed.root
+    if root is None and composed.problems:
+        raise ScriptError(composed.problems)
     if root is None:
         raise fail(1, 1, "the file is empty; a practice needs at least 'title:' and 'steps:'")
+    if not isinstance(root, yaml.MappingNode) and composed.problems:
+        raise ScriptError(composed.problems)
     if not isinstance(root, yaml.MappingNode):
         mark = root.start_mark
         kind = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
@@ -99,7 +112,14 @@ def parse_script_bytes(data: bytes, path: Path, display_path: str) -> Document:
             mark.column + 1,
             f"a practice script is a mapping of keys ('title:', 'steps:', …), not {kind}",
         )
-    return Document(path=path, display_path=display_path, text=text, root=root)
+    return Document(
+        path=path,
+        display_path=display_path,
+        text=composed.text,
+        root=root,
+        problems=composed.problems,
+        broken=composed.broken,
+    )
 
 
 def _yaml_reason(error: yaml.MarkedYAMLError) -> str:

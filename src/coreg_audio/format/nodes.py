@@ -65,10 +65,16 @@ class NodeReader:
     def __init__(self, document: Document) -> None:
         self.document = document
         self.problems: list[Problem] = []
+        self.faults = 0
+        """Every problem found, told or not: one at a broken part is already told by its
+        syntax problem, but what leans on that part must not be trusted either."""
         self._visited = 0
 
     def problem(self, where: yaml.Node | Loc, message: str) -> None:
         loc = where if isinstance(where, Loc) else loc_of(where)
+        self.faults += 1
+        if (loc.line, loc.column) in self.document.broken:
+            return
         self.problems.append(Problem(self.document.display_path, loc.line, loc.column, message))
 
     def visit(self, node: yaml.Node, depth: int) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from ..errors import Problem, ScriptError
-from ..suggest import suggestion
+from ..suggest import close_matches, suggestion
 from .keys import Key, Kind, StepInput
 from .loader import Document
 from .model import Script, Step
@@ -29,9 +29,9 @@ class Reading:
 
     With problems, ``script`` (when there is one) leaves out or defaults what was
     wrong, so later stages can still look for their own problems in the rest.
-    ``doubtful`` names the top-level keys whose values had problems (all of them
-    when a top-level key itself was wrong): checks that lean on those would
-    report mistakes the author did not make.
+    ``doubtful`` names the top-level keys whose values had problems (or were set
+    aside as broken YAML), and those a wrong top-level key may have been meant
+    as: checks that lean on those would report mistakes the author did not make.
     """
 
     script: Script | None
@@ -47,7 +47,7 @@ def read_partial(document: Document, name: str) -> Reading:
     except TooLarge as error:
         reader.problems.append(Problem(document.display_path, 1, 1, str(error)))
         script = None
-    return Reading(script, tuple(reader.problems), frozenset(reader.doubtful))
+    return Reading(script, (*document.problems, *reader.problems), frozenset(reader.doubtful))
 
 
 def read_script(document: Document, name: str) -> Script:
@@ -68,19 +68,32 @@ class _DocumentReader(NodeReader):
         """A top-level value, or its default; a key whose value had problems becomes doubtful."""
         if key.name not in entries:
             return key.default
-        before = len(self.problems)
+        before = self.faults
         value = key.value.read(self, entries[key.name].value, f"'{key.name}'", 1)
-        if len(self.problems) > before:
+        if self.faults > before:
             self.doubtful.add(key.name)
         return key.default if value is None else value
+
+    def meant(self, root: yaml.MappingNode, entries: dict[str, Entry]) -> set[str]:
+        """The keys a wrong top-level key may have been meant as: what it nearly spells, or
+        itself when given twice. Checks that lean on those keys would blame the author for
+        what the misspelling left out; every other check still runs."""
+        meant: set[str] = set()
+        for key, _ in self.pairs(root, 0):
+            if not isinstance(key, yaml.ScalarNode):
+                continue
+            if key.value in entries and entries[key.value].key is not key:
+                meant.add(key.value)
+            elif key.value not in TOP_LEVEL_KEYS:
+                meant.update(close_matches(key.value, TOP_LEVEL_KEYS))
+        return meant
 
     def script(self, name: str) -> Script | None:
         root = self.document.root
         entries = self.mapping(root, "the script", TOP_LEVEL_KEYS, 0, required=REQUIRED)
         if entries is None:
             return None
-        if self.problems:
-            self.doubtful.update(TOP_LEVEL_KEYS)
+        self.doubtful.update(self.meant(root, entries))
         fields: dict[str, Any] = {}
         for key in TOP_LEVEL:
             value = self.top(entries, key)

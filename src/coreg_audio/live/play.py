@@ -85,7 +85,9 @@ def prepare(
     """Everything before the first sound: the device, the speech, the master gain.
 
     The device is checked first, so a machine without one hears so at once.
-    The gain is the WAV render's (``Mastering()``), measured the same way.
+    The gain aims where a WAV render does (``Mastering()``), from the mix's levels
+    as any render or play of the same mix measured them; where the limiter acts,
+    its effect is taken from what was measured, without a pass of its own.
     """
     options = options or PlayOptions()
     if open_stream is None:
@@ -95,7 +97,7 @@ def prepare(
         timeline = build_timeline(script, voice, progress)
     mixer = Mixer(timeline, voice, options.seed)
     mastering = Mastering()
-    gain_db = master_gain_db(mixer, mastering, progress)
+    gain_db = master_gain_db(mixer, mastering, progress, exact=False)
     return Session(timeline, mixer, gain_db, mastering.ceiling_dbtp, open_stream)
 
 
