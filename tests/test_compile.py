@@ -375,8 +375,9 @@ def test_a_count_that_cannot_fit_is_an_error_naming_step_cycle_phase_and_times()
     assert len(lines) == 1, lines
     assert lines[0] == (
         "test.yaml:4:5: error: step 2 (breathe), cycle 1, inhale: the count '8' needs 2.00 s "
-        "(1.60 s spoken 1.25x faster) but has 1.00 s before the next spoken item; lengthen "
-        "the phase, shorten the words or raise the voice's rate (and the same in 2 more cycles)"
+        "(1.60 s spoken 1.25x faster) but has 1.00 s before the next count, which "
+        "'count: true' speaks on each whole second; set 'count: false', lengthen the inhale "
+        "phase (the step's 'pattern') or raise the voice's rate (and the same in 2 more cycles)"
     )
 
 
@@ -390,7 +391,7 @@ def test_a_cue_that_cannot_fit_points_at_the_cue() -> None:
     assert first.startswith(
         "test.yaml:6:22: error: step 1 (breathe), cycle 1, inhale: the cue 'Breathe in"
     )
-    assert "but has 1.00 s before its phase ends;" in first
+    assert "but has 1.00 s before its phase ends; lengthen the inhale phase (the step's" in first
 
 
 def test_an_unknown_voice_is_reported_where_it_is_named() -> None:

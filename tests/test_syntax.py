@@ -42,7 +42,8 @@ def test_a_file_with_one_mistake_of_each_kind_gets_every_error_in_one_run() -> N
         "x.yaml:7:1: error: this line is indented with a tab; YAML takes only spaces: indent "
         "it with spaces, lined up with the lines it belongs with",
         "x.yaml:8:16: error: in the text of step 4: the placeholder {b} has no value; add it "
-        "under 'params:' or pass --set b=... (params: none are defined)",
+        "under 'params:', pass --set b=..., or write {b|words} to say words when no value is "
+        "given (params: none are defined)",
         "x.yaml:9:4: error: this step's '-' is at column 4, but the '-' of the steps above it "
         "are at column 3: start every '- ' of a list at the same column",
     ]

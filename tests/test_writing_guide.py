@@ -22,6 +22,7 @@ GUIDE = REPO / "docs" / "writing-practices.md"
 SOURCE = REPO / "src" / "coreg_audio"
 AUTHOR_MODULES = (
     "format/loader",
+    "format/syntax",
     "format/nodes",
     "format/values",
     "format/keys",
@@ -59,7 +60,10 @@ MESSAGE_CALLS = {
     "MissingComponent",
     "VoiceNotFound",
     "TooLarge",
+    "_Diagnosis",
 }
+MESSAGE_ARGUMENT = {"_Diagnosis": 2}
+"""Calls whose message is not their last positional argument."""
 MESSAGE_FUNCTIONS = {"_not_found"}
 """Functions that return a message for a call above to raise."""
 TAIL = r"(?: \(.*\))?"
@@ -147,7 +151,7 @@ def message_templates(module: str) -> Iterator[tuple[str, int, str]]:
                 else ""
             )
             if name in MESSAGE_CALLS:
-                found = node.args[-1]
+                found = node.args[MESSAGE_ARGUMENT.get(name, -1)]
         elif isinstance(node, ast.Assign) and any(
             isinstance(target, ast.Name) and target.id == "message" for target in node.targets
         ):

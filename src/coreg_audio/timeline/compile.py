@@ -37,6 +37,9 @@ from .events import (
 )
 from .placer import Pending
 
+_PHASE_SETTING = {"breathe": "the step's 'pattern'", "rock": "'period'", "walk": "'pace'"}
+"""The setting that sets how long a phase of each step kind lasts, for fit messages."""
+
 
 class SpeechLengths(Protocol):
     """How long a text lasts when spoken; the real one synthesizes (through its cache)."""
@@ -261,7 +264,8 @@ class _Builder:
             except _Unspeakable:
                 continue
             if fitted is None:
-                self.fit_failure(path, kind, where, item, slot, at_end, base)
+                after = None if last else pending[index + 1].kind
+                self.fit_failure(path, kind, where, item, slot, at_end, base, after)
                 continue
             voice, length = fitted
             made = {"say": SpeechOverEvent, "cue": CueEvent, "count": CountEvent}[item.kind]
@@ -312,7 +316,10 @@ class _Builder:
         slot: int,
         at_end: bool,
         base: VoiceSettings,
+        after: str | None = None,
     ) -> None:
+        """Keep the problem of ``item`` (once per step and phase), saying which setting makes
+        its slot short: the count that follows it, or the length of its phase."""
         key = (path, item.phase, item.kind, item.text, item.label)
         if key in self._failures:
             if item.kind != "say":
@@ -331,12 +338,22 @@ class _Builder:
             )
         else:
             what = "cue" if item.kind == "cue" else "count"
-            where = "before its phase ends" if at_end else "before the next spoken item"
+            length = _PHASE_SETTING.get(kind, "the phase")
+            if at_end:
+                where = "before its phase ends"
+                fix = f"lengthen the {item.phase} phase ({length}), shorten the words"
+            elif after == "count":
+                where = "before the next count, which 'count: true' speaks on each whole second"
+                fix = f"set 'count: false', lengthen the {item.phase} phase ({length})"
+                fix += ", shorten the words" if item.kind == "cue" else ""
+            else:
+                where = "before the next spoken item"
+                fix = f"lengthen the {item.phase} phase ({length}), shorten the words"
             message = (
                 f"step {path} ({kind}), cycle {item.cycle}, {item.phase}: the {what} "
                 f"'{item.text}' needs {seconds_2dp(needs)} ({seconds_2dp(quickest)} spoken "
-                f"{MAX_SPEEDUP:g}x faster) but has {seconds_2dp(slot)} {where}; lengthen the "
-                "phase, shorten the words or raise the voice's rate"
+                f"{MAX_SPEEDUP:g}x faster) but has {seconds_2dp(slot)} {where}; {fix} or "
+                "raise the voice's rate"
             )
         self._failures[key] = _FitFailure(loc, message)
 
