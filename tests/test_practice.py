@@ -13,6 +13,7 @@ from coreg_audio.format.loader import parse_script_bytes
 from coreg_audio.format.overrides import Overrides
 from coreg_audio.library import available
 from coreg_audio.practice import check_ambience, check_script, checked_script, list_practices
+from coreg_audio.speech import Speaker
 
 
 def problems_of(text: str, overrides: Overrides | None = None) -> list[str]:
@@ -71,6 +72,23 @@ def test_overrides_count_when_a_script_with_problems_is_checked() -> None:
         Overrides(params={"c": "Sam"}),
     )
     assert len(found) == 1 and found[0].startswith("4:12 "), found
+
+
+def test_listing_speaks_nothing_and_marks_lengths_it_estimated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COREG_AUDIO_CACHE_DIR", str(tmp_path / "empty-cache"))
+
+    def no_speaking(*_: object) -> None:
+        raise AssertionError("listing synthesized speech")
+
+    monkeypatch.setattr(Speaker, "_synthesize", no_speaking)
+    monkeypatch.setattr(Speaker, "prepare", no_speaking)
+    rows = list_practices()
+    assert {row.name for row in rows} >= {"breath-sync", "arriving"}
+    for row in rows:
+        assert row.problem is None and row.estimated and row.to_json()["estimated"] is True
+        assert row.duration_samples is not None and row.duration_samples > 0
 
 
 @pytest.mark.slow

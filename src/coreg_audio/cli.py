@@ -134,6 +134,7 @@ def _list_table(rows: list[practice.Listing]) -> list[str]:
     table = [("NAME", "LENGTH", "TITLE", "WHERE")]
     for row in rows:
         length = mm_ss(row.duration_samples) if row.duration_samples else "?"
+        length = f"~{length}" if row.estimated else length
         where = "built-in" if row.origin == "built-in" else _home_short(row.path.parent)
         table.append((row.name, length, row.title, where))
     widths = [max(len(cells[i]) for cells in table) for i in range(3)]

@@ -21,6 +21,7 @@ from .format.reader import read_partial
 from .format.sounds import ambience_path
 from .format.validate import check, validate
 from .library import Found, available, resolve
+from .speech.estimate import estimated_length_samples
 from .speech.voice import VoiceSettings
 from .timeline.compile import compile_timeline, spoken_requests
 from .timeline.events import SectionEvent, Timeline
@@ -66,6 +67,36 @@ class _ClipLengths:
         return int(self._voice.clip(text, voice).shape[0])
 
 
+class _ListedLengths:
+    """Exact lengths where the speech is cached, estimated where it is not (and counted)."""
+
+    def __init__(self, voice: Speaker) -> None:
+        self._voice = voice
+        self.estimated = 0
+
+    def length_samples(self, text: str, voice: VoiceSettings) -> int:
+        clip = self._voice.cached(text, voice)
+        if clip is not None:
+            return int(clip.shape[0])
+        self.estimated += 1
+        return estimated_length_samples(text, self._voice.concrete(voice))
+
+
+def listed_timeline(script: Script, voice: Speaker) -> tuple[Timeline, bool]:
+    """The timeline ``list`` measures, at once: the second is True where a length is estimated.
+
+    A cue that does not fit at its estimated length may fit at its real one,
+    so only then is the speech synthesized, and the length exact.
+    """
+    lengths = _ListedLengths(voice)
+    try:
+        return compile_timeline(script, lengths), lengths.estimated > 0
+    except ScriptError:
+        if not lengths.estimated:
+            raise
+    return build_timeline(script, voice), False
+
+
 def build_timeline(script: Script, voice: Speaker, progress: Progress | None = None) -> Timeline:
     """Synthesize (or fetch from the cache) every spoken item, then place every event."""
     requests = sorted(spoken_requests(script), key=lambda item: (item[0], repr(item[1])))
@@ -94,6 +125,8 @@ class Listing:
     duration_samples: int | None
     sections: int
     problem: str | None = None
+    estimated: bool = False
+    """Whether the length is estimated: some of its speech is not synthesized yet."""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -104,6 +137,7 @@ class Listing:
                 if self.duration_samples is not None
                 else None
             ),
+            "estimated": self.estimated,
             "sections": self.sections,
             "path": str(self.path),
             "origin": self.origin,
@@ -114,8 +148,8 @@ class Listing:
 def list_practices(progress: Progress | None = None) -> list[Listing]:
     """Every practice on the search path with its length; invalid ones say so.
 
-    The first listing speaks every practice to learn its exact length, so it
-    reports ("practices", done, total) as it goes.
+    Lengths are exact where the speech is cached and estimated where it is not
+    (``Listing.estimated``), so nothing is synthesized and the list comes at once.
     """
     listings: list[Listing] = []
     everything = available()
@@ -125,7 +159,7 @@ def list_practices(progress: Progress | None = None) -> list[Listing]:
                 progress("practices", done, len(everything))
             try:
                 script = load_found(found)
-                timeline = build_timeline(script, voice)
+                timeline, estimated = listed_timeline(script, voice)
             except CoregError as error:
                 first = error.lines()[0] if error.lines() else str(error)
                 listings.append(
@@ -149,6 +183,7 @@ def list_practices(progress: Progress | None = None) -> list[Listing]:
                     timeline.title,
                     timeline.duration_samples,
                     sections,
+                    estimated=estimated,
                 )
             )
     if progress is not None:

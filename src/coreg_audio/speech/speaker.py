@@ -194,6 +194,18 @@ class Speaker:
             self._failures[item] = problem
             raise
 
+    def cached(self, text: str, voice: VoiceSettings) -> np.ndarray | None:
+        """The clip if it is in memory or in the disk cache; None, without speaking, if not."""
+        item = self._concrete((text, voice))
+        found = self._clips.get(item)
+        if found is not None or item in self._failures:
+            return found
+        return self._from_disk(item)
+
+    def concrete(self, voice: VoiceSettings) -> VoiceSettings:
+        """``voice`` with ``auto`` made the engine it stands for."""
+        return self._concrete(("", voice))[1]
+
     def close(self) -> None:
         """Stop every engine process; the Speaker can still serve clips it already has."""
         engines, self._engines = list(self._engines.values()), {}
