@@ -171,3 +171,45 @@ def test_an_ambience_given_for_one_run_is_an_option_error(tmp_path: Path) -> Non
     with pytest.raises(OptionError) as caught:
         check_ambience(script)
     assert str(caught.value).startswith(f"--ambience {tmp_path / 'junk.wav'}: cannot be decoded")
+
+
+ONE_OF_EACH = (
+    "title: One mistake of each kind\n"
+    "sumary: a misspelt key\n"
+    "ambience: nothere.wav\n"
+    "steps:\n"
+    "  - say: {a}, notice your breath.\n"
+    "  - say: Here: now we rest\n"
+    "  - breathe:\n"
+    "\t cycles: 2\n"
+    "  - say: Hello {b}\n"
+    "   - bell: 1\n"
+    "  - breathe:\n"
+    "      cycles: 2\n"
+    "      pattern: 1-1\n"
+    "      cues: {inhale: Breathe in slowly and deeply through the nose together}\n"
+)
+
+
+@pytest.mark.slow
+def test_validate_reports_one_mistake_of_each_kind_in_one_run(tmp_path: Path) -> None:
+    """Syntax, key, sound file, placeholder and fit (real speech) problems, all at once."""
+    script = tmp_path / "each.yaml"
+    script.write_text(ONE_OF_EACH)
+    calls: list[tuple[str, int, int]] = []
+    lines = check_script(str(script), lambda *call: calls.append(call))
+    where = [line.split(": error: ")[0].rsplit(":", 2)[1] for line in lines]
+    assert where == ["2", "3", "5", "6", "8", "9", "10", "14"], lines
+    found = "\n".join(lines)
+    for words in (
+        "did you mean 'summary'",
+        "'nothere.wav' is neither a built-in ambience",
+        "words that start with '{' need quotes",
+        "hold ': ' (a colon and a space)",
+        "indented with a tab",
+        "the placeholder {b} has no value",
+        "start every '- ' of a list at the same column",
+        "lengthen the inhale phase (the step's 'pattern')",
+    ):
+        assert words in found, words
+    assert calls and calls[-1][0] == "speech" and calls[-1][1] == calls[-1][2]

@@ -205,7 +205,8 @@ def validate(scripts: tuple[str, ...]) -> None:
     worst = 0
     for ref in scripts:
         try:
-            problems = practice.check_script(ref)
+            with _progress_bar() as progress:
+                problems = practice.check_script(ref, progress)
         except CoregError as error:
             for line in error.lines():
                 click.echo(line, err=True)

@@ -214,20 +214,57 @@ def check_ambience(script: Script) -> None:
         raise ScriptError([Problem(script.display_path, loc.line, loc.column, message)]) from None
 
 
-def check_script(ref: str) -> list[str]:
-    """Every problem of one script, as printable lines; empty when it is valid."""
+def check_script(ref: str, progress: Progress | None = None) -> list[str]:
+    """Every problem of one script, as printable lines; empty when it is valid.
+
+    The fit check needs the speech: it is synthesized on every core, reported
+    as ("speech", done, total).
+    """
+    found = resolve(ref)
     problems: list[Problem] = []
+    script: Script | None = None
     try:
-        script = load(ref)
+        script = load_found(found)
         try:
             check_ambience(script)
         except ScriptError as error:
             problems += error.problems
         with speech.Speaker() as voice:
-            build_timeline(script, voice)
+            build_timeline(script, voice, progress)
     except ScriptError as error:
         problems += error.problems
+        if script is None:
+            problems += _fit_problems(found, error, progress)
     return ScriptError(problems).lines()
+
+
+TIMING_KEYS = frozenset({"voice", "voices", "params", "pattern", "tones"})
+"""Top-level keys that change when spoken items start or how long they last."""
+
+
+def _fit_problems(found: Found, error: ScriptError, progress: Progress | None) -> list[Problem]:
+    """What the fit check finds in the parts of an invalid script that are valid themselves.
+
+    The script as read leaves out or defaults what was wrong; its speech is
+    synthesized and placed, and each problem found where none was already
+    reported is kept. Where a setting that changes the timing is itself in
+    doubt, nothing is checked: the fit would be measured against a guess.
+    """
+    try:
+        reading = read_partial(read_script_file(found.path, str(found.path)), found.name)
+    except CoregError:
+        return []
+    if reading.script is None or reading.doubtful & TIMING_KEYS:
+        return []
+    told = {(problem.line, problem.column) for problem in error.problems}
+    try:
+        with speech.Speaker() as voice:
+            build_timeline(reading.script, voice, progress)
+    except ScriptError as fits:
+        return [problem for problem in fits.problems if (problem.line, problem.column) not in told]
+    except CoregError:
+        return []
+    return []
 
 
 __all__ = ["CoregError", "build_timeline", "check_script", "list_practices", "load", "timeline_of"]
