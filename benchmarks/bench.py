@@ -9,9 +9,10 @@ beside it, never an absolute time.
 Rows (the goals of the speed issue):
 - warm render of a 20-minute practice to MP3 vs ffmpeg alone encoding the same PCM;
 - the same with an empty cache (speech, ambience loop and gain made from nothing);
-- peak memory of that render, and of a 60-minute render (flat memory: ratio);
+- peak memory of that render, and of a 60-minute render (small and flat: MB and ratio);
 - ``render --all`` on 2 processes vs 1;
-- ``play``: first sound after launch on a PulseAudio null sink, speech cached;
+- ``list`` with an empty cache vs the program starting (``--version``);
+- ``play``: first sound after launch on a PulseAudio null sink, after an MP3 render;
 - mixing with pydub's ``overlay`` the same timeline, against coreg-audio's mixer;
 - breath-sync with the natural (Piper) voice: a cold render against a warm one, and
   the peak memory of the render process and of each speech worker.
@@ -39,6 +40,9 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 RUN_MEASURED = [sys.executable, "-m", "benchmarks.measured"]
+LISTEN_S = 8.0
+"""How long ``play`` is listened to: its first sound is timed within it, so a loaded
+machine's slow start is measured (and judged by the goal), not taken for silence."""
 
 
 @dataclass
@@ -253,8 +257,8 @@ class Bench:
                 "s",
                 encode_s,
                 warm_s / encode_s,
-                "<= 1.25 x encode",
-                warm_s / encode_s <= 1.25,
+                "<= 1.10 x encode",
+                warm_s / encode_s <= 1.10,
                 warm_runs,
             )
         )
@@ -307,8 +311,8 @@ class Bench:
                 "MB",
                 rss,
                 long_median / rss,
-                f"<= 1.15 x the {self.minutes} min figure",
-                long_median / rss <= 1.15,
+                f"<= 150 MB and <= 1.15 x the {self.minutes} min figure",
+                long_median <= 150 and long_median / rss <= 1.15,
                 long_rss,
             )
         )
@@ -319,10 +323,22 @@ class Bench:
         render = ["render", "breath-sync", "--engine", "piper", "-o", str(out)]
         warm_cache = self.folder / "cache-natural"
         timed(render, self.env(warm_cache))
-        warm_runs = [timed(render, self.env(warm_cache))[0] for _ in range(self.runs)]
+        warm = [timed(render, self.env(warm_cache)) for _ in range(self.runs)]
+        warm_runs = [seconds for seconds, _ in warm]
         warm_s = statistics.median(warm_runs)
         self.add(
             Row("breath-sync, Piper voice, warm render (baseline)", warm_s, "s", runs=warm_runs)
+        )
+        warm_mb = [report["max_rss_mb"] for _, report in warm]
+        self.add(
+            Row(
+                "breath-sync warm render: peak RSS of the render process",
+                statistics.median(warm_mb),
+                "MB",
+                goal="<= 150 MB",
+                met=statistics.median(warm_mb) <= 150,
+                runs=warm_mb,
+            )
         )
         cold_runs, main_mb, worker_mb = [], [], []
         for run in range(self.runs):
@@ -352,7 +368,8 @@ class Bench:
                 "breath-sync cold render: peak RSS of the render process",
                 statistics.median(main_mb),
                 "MB",
-                goal="report (the model is never loaded here)",
+                goal="<= 150 MB (the model is never loaded here)",
+                met=statistics.median(main_mb) <= 150,
                 runs=main_mb,
             )
         )
@@ -433,13 +450,53 @@ class Bench:
             )
         )
 
+    def list_rows(self) -> None:
+        """``list`` with an empty cache, against the program starting to print its version."""
+
+        def run(*arguments: str) -> float:
+            cache = self.folder / "cache-list"
+            began = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "coreg_audio", *arguments],
+                env=self.env(cache),
+                cwd=REPO,
+                capture_output=True,
+                check=True,
+            )
+            elapsed = time.perf_counter() - began
+            shutil.rmtree(cache, ignore_errors=True)
+            return elapsed
+
+        start = [run("--version") for _ in range(self.runs)]
+        start_s = statistics.median(start)
+        self.add(Row("coreg-audio --version: the program starting (baseline)", start_s, "s"))
+        listed = [run("list") for _ in range(self.runs)]
+        list_s = statistics.median(listed)
+        self.add(
+            Row(
+                "list, empty cache (lengths estimated)",
+                list_s,
+                "s",
+                start_s,
+                list_s / start_s,
+                "<= 2 s",
+                list_s <= 2.0,
+                listed,
+            )
+        )
+
     def play_rows(self) -> None:
-        """Launch to first audible sample on a PulseAudio null sink, speech cached."""
+        """Launch to first audible sample on a PulseAudio null sink, after an MP3 render.
+
+        The render measured the mix for the MP3's target; play, aiming elsewhere,
+        must reuse that measurement rather than make its own pass.
+        """
         sys.path.insert(0, str(REPO))
         from tests.pulse import pulse_server
 
         name = f"bench-{self.minutes}"
-        cache = self.folder / "cache-warm"
+        cache = self.folder / "cache-play"
+        timed(["render", name, "-o", str(self.folder / "play.mp3")], self.env(cache))
         starts: list[float] = []
         (self.folder / "pulse").mkdir()
         with pulse_server(self.folder / "pulse") as server:
@@ -455,23 +512,25 @@ class Bench:
                         stdout=subprocess.DEVNULL,
                         stderr=subprocess.PIPE,
                     )
-                    time.sleep(4.0)
+                    time.sleep(LISTEN_S)
                     process.terminate()
-                    process.wait(timeout=20)
+                    _, said = process.communicate(timeout=20)
                 samples = np.max(np.abs(recording.samples), axis=1)
                 after = recording.index_at(launched)
                 audible = np.flatnonzero(samples[after:] > 10 ** (-50 / 20))
                 if not audible.size:
-                    raise SystemExit("play made no sound within 4 s")
+                    raise SystemExit(
+                        f"play made no sound within {LISTEN_S:g} s:\n{said.decode()[-2000:]}"
+                    )
                 starts.append(float(audible[0]) / 44100)
         start_s = statistics.median(starts)
         self.add(
             Row(
-                "play: first sound after launch (speech cached)",
+                "play: first sound after launch, after an MP3 render",
                 start_s,
                 "s",
-                goal="<= 1.0 s",
-                met=start_s <= 1.0,
+                goal="<= 1.5 s",
+                met=start_s <= 1.5,
                 runs=starts,
             )
         )
@@ -559,16 +618,18 @@ def main() -> int:
         help="where to write the figures",
     )
     parser.add_argument(
-        "--only", choices=("render", "all", "play", "overlay", "voice"), action="append"
+        "--only", choices=("render", "list", "all", "play", "overlay", "voice"), action="append"
     )
     args = parser.parse_args()
     runs = args.runs or (1 if args.short else 3)
-    sections = args.only or ["render", "all", "play", "overlay", "voice"]
+    sections = args.only or ["render", "list", "all", "play", "overlay", "voice"]
     with tempfile.TemporaryDirectory(prefix="coreg-bench-") as folder:
         bench = Bench(Path(folder), runs, args.short)
         began = time.perf_counter()
         if "render" in sections:
             bench.render_rows()
+        if "list" in sections:
+            bench.list_rows()
         if "all" in sections:
             bench.render_all_rows()
         if "play" in sections:

@@ -33,12 +33,15 @@ def test_the_short_benchmark_prints_every_row_and_writes_json(tmp_path: Path) ->
         "peak RSS, 3 min",
         "render --all",
         "2 processes",
+        "list, empty cache",
         "play: first sound",
         "coreg-audio mixer",
         "pydub overlay",
         "Piper voice, warm render",
         "Piper voice, cold render",
         "peak RSS of each Piper worker",
+        "breath-sync warm render: peak RSS",
+        "breath-sync cold render: peak RSS of the render process",
     ):
         assert expected in names, expected
     for row in rows:
