@@ -181,7 +181,7 @@ def _import_and_prepare_s(script: Path) -> float:
         "from coreg_audio.speech import Speaker\n"
         f"s = practice.load({str(script)!r})\n"
         "with Speaker() as v: tl = practice.build_timeline(s, v)\n"
-        "master_gain_db(Mixer(tl, v, 1), Mastering(), exact=False)\n"
+        "master_gain_db(Mixer(tl, v, 1), Mastering())\n"
     )
     started = time.monotonic()
     subprocess.run([sys.executable, "-c", probe], capture_output=True, check=True)

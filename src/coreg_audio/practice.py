@@ -8,7 +8,7 @@ stack, so checking a script starts in a fraction of a second.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -242,6 +242,22 @@ TIMING_KEYS = frozenset({"voice", "voices", "params", "pattern", "tones"})
 """Top-level keys that change when spoken items start or how long they last."""
 
 
+def _without_steps_at(script: Script, lines: set[int]) -> Script:
+    """``script`` without the steps that hold a problem's line: what is left is valid itself.
+
+    A step runs from its first line to the next step's; a step's slots for speech
+    lie inside it, so leaving out others does not change whether its words fit.
+    """
+    starts = [step.loc.line for step in script.steps]
+    ends = [*starts[1:], max(lines, default=0) + 1][: len(starts)]
+    kept = tuple(
+        step
+        for step, start, end in zip(script.steps, starts, ends, strict=True)
+        if not any(start <= line < max(end, start + 1) for line in lines)
+    )
+    return replace(script, steps=kept)
+
+
 def _fit_problems(found: Found, error: ScriptError, progress: Progress | None) -> list[Problem]:
     """What the fit check finds in the parts of an invalid script that are valid themselves.
 
@@ -257,9 +273,12 @@ def _fit_problems(found: Found, error: ScriptError, progress: Progress | None) -
     if reading.script is None or reading.doubtful & TIMING_KEYS:
         return []
     told = {(problem.line, problem.column) for problem in error.problems}
+    script = _without_steps_at(reading.script, {problem.line for problem in error.problems})
+    if not script.steps:
+        return []
     try:
         with speech.Speaker() as voice:
-            build_timeline(reading.script, voice, progress)
+            build_timeline(script, voice, progress)
     except ScriptError as fits:
         return [problem for problem in fits.problems if (problem.line, problem.column) not in told]
     except CoregError:

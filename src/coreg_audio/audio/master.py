@@ -2,8 +2,8 @@
 
 The mix's loudness and peak are measured once and kept in the cache, with what
 each pass through the limiter measured; any output format (MP3, WAV, live play)
-then finds its gain from them, so a play after a render starts without a
-measuring pass.
+then finds its gain from them, so a play after a render of any format starts
+without measuring the mix again (and, where the limiter is idle, without any pass).
 """
 
 from __future__ import annotations
@@ -192,17 +192,15 @@ def _sane_levels(stored: np.ndarray) -> bool:
     return bool(np.all(np.abs(stored[2::3]) <= MAX_GAIN_DB))
 
 
-def master_gain_db(
-    mixer: Mixer, mastering: Mastering, progress: Progress | None = None, *, exact: bool = True
-) -> float:
+def master_gain_db(mixer: Mixer, mastering: Mastering, progress: Progress | None = None) -> float:
     """The gain that brings the limited track to the target loudness.
 
-    The mix is measured once (``mix_levels``). Where no sample comes near the
-    ceiling the gain follows from its loudness alone. Otherwise the limiter takes
-    some loudness off: ``exact`` (a file) measures the limited track until it
-    lands within LOUDNESS_TOLERANCE_LU, unless a measurement already did;
-    otherwise (live playback) the limiter's effect is taken from the nearest
-    measurement made so far, with no pass at all.
+    The mix is measured once (``mix_levels``), whatever the target. Where no
+    sample comes near the ceiling the gain follows from its loudness alone.
+    Otherwise the limiter takes some loudness off: the limited track is measured
+    until it lands within LOUDNESS_TOLERANCE_LU, unless a measurement at this
+    target already did, starting from the loss the nearest measurement found.
+    Live play and a WAV render thus share one gain, sample for sample.
     """
     levels, key = mix_levels(mixer, progress)
     gain_db = levels.plain_gain_db(mastering.target_lufs)
@@ -218,8 +216,6 @@ def master_gain_db(
     if landed:
         return min(landed, key=lambda m: abs(m.loudness_lufs - mastering.target_lufs)).gain_db
     gain_db += levels.limiter_loss_lu(gain_db, ceiling)
-    if not exact:
-        return gain_db
     measured: list[Limited] = []
     for attempt in range(MAX_CORRECTIONS):
         meter = LoudnessMeter(sample_rate_hz=mixer.sample_rate_hz)

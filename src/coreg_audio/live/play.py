@@ -85,9 +85,8 @@ def prepare(
     """Everything before the first sound: the device, the speech, the master gain.
 
     The device is checked first, so a machine without one hears so at once.
-    The gain aims where a WAV render does (``Mastering()``), from the mix's levels
-    as any render or play of the same mix measured them; where the limiter acts,
-    its effect is taken from what was measured, without a pass of its own.
+    The gain is a WAV render's (``Mastering()``), from the mix's levels as any
+    render or play of the same mix measured them.
     """
     options = options or PlayOptions()
     if open_stream is None:
@@ -97,7 +96,7 @@ def prepare(
         timeline = build_timeline(script, voice, progress)
     mixer = Mixer(timeline, voice, options.seed)
     mastering = Mastering()
-    gain_db = master_gain_db(mixer, mastering, progress, exact=False)
+    gain_db = master_gain_db(mixer, mastering, progress)
     return Session(timeline, mixer, gain_db, mastering.ceiling_dbtp, open_stream)
 
 
