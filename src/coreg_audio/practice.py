@@ -21,6 +21,7 @@ from .format.reader import read_partial
 from .format.sounds import ambience_path
 from .format.validate import check, validate
 from .library import Found, available, resolve
+from .names import UnusableName
 from .speech.estimate import estimated_length_samples
 from .speech.voice import VoiceSettings
 from .timeline.compile import compile_timeline, spoken_requests
@@ -281,8 +282,8 @@ def _fit_problems(found: Found, error: ScriptError, progress: Progress | None) -
             build_timeline(script, voice, progress)
     except ScriptError as fits:
         return [problem for problem in fits.problems if (problem.line, problem.column) not in told]
-    except CoregError:
-        return []
+    except (CoregError, UnusableName):
+        return []  # a part the check leans on (a voice, a file) was reported already
     return []
 
 
