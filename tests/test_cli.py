@@ -249,8 +249,8 @@ def test_bad_command_lines_exit_2(tmp_path: Path, args: tuple[str, ...], words: 
 
 
 def test_list_shows_the_builtin_practice() -> None:
-    """The first listing of a run speaks every built-in practice's words (for their lengths)."""
-    result = run("list", "--json", timeout=900)
+    """Listing speaks nothing: lengths not in the cache are estimated, so it answers at once."""
+    result = run("list", "--json")
     assert result.returncode == 0, result.stderr
     rows = {row["name"]: row for row in json.loads(result.stdout)}
     assert rows["breath-sync"]["title"] == "Breath Synchronization"
@@ -281,7 +281,7 @@ def test_list_json_and_table_show_every_practice(tmp_path: Path) -> None:
         "title: Evening\nsteps:\n  - section: A\n  - pause: 2\n  - section: B\n  - pause: 2\n"
     )
     env = {"COREG_AUDIO_PATH": str(mine), "XDG_CONFIG_HOME": str(tmp_path / "config")}
-    result = run("list", "--json", env=env, timeout=900)
+    result = run("list", "--json", env=env)
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
     names = [row["name"] for row in rows]

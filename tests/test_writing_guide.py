@@ -23,6 +23,7 @@ SOURCE = REPO / "src" / "coreg_audio"
 AUTHOR_MODULES = (
     "format/loader",
     "format/syntax",
+    "format/yaml_mistakes",
     "format/nodes",
     "format/values",
     "format/keys",
@@ -60,9 +61,9 @@ MESSAGE_CALLS = {
     "MissingComponent",
     "VoiceNotFound",
     "TooLarge",
-    "_Diagnosis",
+    "Diagnosis",
 }
-MESSAGE_ARGUMENT = {"_Diagnosis": 2}
+MESSAGE_ARGUMENT = {"Diagnosis": 2}
 """Calls whose message is not their last positional argument."""
 MESSAGE_FUNCTIONS = {"_not_found"}
 """Functions that return a message for a call above to raise."""
