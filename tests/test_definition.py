@@ -26,7 +26,7 @@ from coreg_audio.format.keys import Has, Key, Kind, Needs, NotBoth, OneOf
 from coreg_audio.format.loader import parse_script_bytes
 from coreg_audio.format.model import BUILT_IN, Loc, Script, Step
 from coreg_audio.format.over import OverItems
-from coreg_audio.format.patterns import PHASE_KEYS, PatternValue
+from coreg_audio.format.patterns import PHASE_KEYS, PaceValue, PatternValue
 from coreg_audio.format.reader import read_script
 from coreg_audio.format.sounds import (
     AMBIENCE_KEYS,
@@ -110,7 +110,7 @@ def sample(key: Key[Any]) -> Any:
         return value.choices[0]
     if isinstance(value, Flag):
         return True
-    if isinstance(value, PatternValue):
+    if isinstance(value, PatternValue | PaceValue):
         return "4-6"
     if isinstance(value, CueWords):
         return {value.parts[0]: "Now"}
@@ -308,7 +308,14 @@ def test_every_script_field_is_one_top_level_keys() -> None:
     filled = [key.field for key in TOP_LEVEL if key.field is not None]
     assert len(filled) == len(set(filled))
     assert set(filled) <= fields
-    assert fields - set(filled) == {"name", "path", "display_path", "steps_loc", "language_loc"}
+    assert fields - set(filled) == {
+        "name",
+        "path",
+        "display_path",
+        "steps_loc",
+        "language_loc",
+        "met",
+    }
 
 
 def test_each_step_kind_is_whole() -> None:
@@ -331,7 +338,13 @@ def test_each_step_kind_is_whole() -> None:
 
 
 STEP_CLASSES = {step.__name__ for step in STEP_KINDS.values()} | {"Step"}
-DEFINITION = {"format/steps.py", "format/breathe.py", "format/movement.py", "format/model.py"}
+DEFINITION = {
+    "format/steps.py",
+    "format/breathe.py",
+    "format/movement.py",
+    "format/tap.py",
+    "format/model.py",
+}
 
 
 def test_only_the_definition_dispatches_on_step_classes() -> None:

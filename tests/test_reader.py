@@ -206,7 +206,7 @@ def test_breathe_keys() -> None:
     assert first.cues.inhale is None and first.cues.exhale is None
     assert first.cues.hold is not None and first.cues.rest is not None
     assert isinstance(second, Breathe) and second.cycles is None
-    assert second.cycle_count(script.pattern) == 12
+    assert second.cycle_count(script.pattern, script.met_pattern) == 12
 
 
 def test_text_keeps_what_the_author_wrote() -> None:

@@ -34,6 +34,7 @@ OVERRIDE_FLAGS = {
     "rate_wpm": "--rate",
     "ambience": "--ambience",
     "tones": "--tones",
+    "met": "--met",
 }
 """Each override by its flag, so the library's messages about a value name the flag that gave it."""
 
@@ -63,6 +64,11 @@ def override_options(command: F) -> F:
             help="Breath tone style of every breathe step.",
         ),
         click.option(
+            "--met",
+            metavar="PATTERN",
+            help="The pace met at tap steps, without tapping, e.g. 3-4.",
+        ),
+        click.option(
             "--seed",
             type=int,
             default=DEFAULT_SEED,
@@ -83,6 +89,7 @@ def make_overrides(
     rate: int | None,
     ambience: str | None,
     tones: str | None,
+    met: str | None = None,
 ) -> Overrides:
     values: dict[str, str] = {}
     for item in params:
@@ -98,6 +105,7 @@ def make_overrides(
         rate_wpm=rate,
         ambience=ambience,
         tones=tones,
+        met=met,
         names=OVERRIDE_FLAGS,
     )
 

@@ -24,7 +24,6 @@ from ..timeline.events import (
     BeatEvent,
     BellEvent,
     Event,
-    SectionEvent,
     SpokenEvent,
     Timeline,
     ToneEvent,
@@ -88,9 +87,7 @@ class Mixer:
         self.timeline = timeline
         self._clips = clips
         self._events = [
-            event
-            for event in timeline.events
-            if not isinstance(event, SectionEvent) and event.length_samples > 0
+            event for event in timeline.events if event.sounds and event.length_samples > 0
         ]
         self._starts = [event.start_samples for event in self._events]
         self._longest = max((event.length_samples for event in self._events), default=0)

@@ -23,6 +23,7 @@ from .model import (
     PHASES,
     TONE_STYLES,
     Loc,
+    MetPace,
     Patch,
     Pattern,
     PhaseName,
@@ -35,7 +36,7 @@ from .model import (
     VoiceRef,
 )
 from .over import OverItem, OverItems
-from .patterns import PatternValue
+from .patterns import PaceValue, PatternValue
 from .placeholders import fill
 from .values import Choice, CueWords, Flag, number, whole
 
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
 
 CHIME_S = Fraction(2)
 """The longest a breath chime rings."""
+MET_COUNTS_UP_TO = 12
+"""A counting step at the pace met says numbers up to here ready-made: a tapped pace may be slow."""
 CYCLES: Key[int] = Key("cycles", whole(1, 1000), "number of cycles")
 MINUTES: Key[Fraction] = Key(
     "minutes", number(0, 240, low_open=True), "instead of a count: about this many minutes"
@@ -85,7 +88,9 @@ BREATH_CUES: Key[dict[str, Text | None]] = Key(
     "the word at the start of each phase; '' or null is silent",
     called="{step}",
 )
-PATTERN: Key[Pattern] = Key("pattern", PatternValue(), "the first cycle's pattern")
+PATTERN: Key[Pattern | MetPace] = Key(
+    "pattern", PaceValue(), "the first cycle's pattern, or 'met': the pace met at a tap step"
+)
 TO: Key[Pattern] = Key("to", PatternValue(), "the last cycle's pattern")
 COUNT: Key[bool] = Key("count", Flag(), "also speak 2, 3, ... on each whole second", default=False)
 BREATHE_GUIDE: Key[int] = Key(
@@ -110,7 +115,7 @@ class Breathe(Step):
 
     cycles: int | None
     minutes: Fraction | None
-    pattern: Pattern | None
+    pattern: Pattern | MetPace | None
     to: Pattern | None
     cues: BreathCues
     count: bool
@@ -154,19 +159,25 @@ class Breathe(Step):
             given.path, given.loc, cycles, minutes, pattern, to, cues, count, guide, tone, say
         )
 
-    def first_pattern(self, default: Pattern) -> Pattern:
+    def first_pattern(self, default: Pattern, met: Pattern) -> Pattern:
+        """The first cycle's pattern: its own, ``met`` for ``pattern: met``, else ``default``."""
+        if isinstance(self.pattern, MetPace):
+            return met
         return self.pattern if self.pattern is not None else default
 
-    def cycle_count(self, default: Pattern) -> int:
+    def cycle_count(self, default: Pattern, met: Pattern) -> int:
         if self.cycles is not None:
             return self.cycles
         assert self.minutes is not None
-        return max(1, round_half_up(self.minutes * 60 / self.first_pattern(default).cycle_s))
+        return max(1, round_half_up(self.minutes * 60 / self.first_pattern(default, met).cycle_s))
 
     def duration_s(self, script: Script) -> Fraction:
-        """Exact: with a linear ramp the cycles average the first and last pattern."""
-        first = self.first_pattern(script.pattern)
-        cycles = self.cycle_count(script.pattern)
+        """Exact: with a linear ramp the cycles average the first and last pattern.
+
+        A step at ``pattern: met`` is timed with the pace met where nobody taps.
+        """
+        first = self.first_pattern(script.pattern, script.met_pattern)
+        cycles = self.cycle_count(script.pattern, script.met_pattern)
         if self.to is None or cycles == 1:
             return cycles * first.cycle_s
         return cycles * (first.cycle_s + self.to.cycle_s) / 2
@@ -188,7 +199,7 @@ class Breathe(Step):
         yield from ((item.text.source, item.voice) for item in self.say)
         if self.guide == 0:
             return
-        first = self.first_pattern(script.pattern)
+        first = self.first_pattern(script.pattern, script.met_pattern)
         last = self.to or first
         for phase in PHASES:
             cue = self.cues.of(phase)
@@ -197,15 +208,18 @@ class Breathe(Step):
             yield cue.source, None
             if self.count:
                 longest = max(first.phase_s(phase), last.phase_s(phase))
+                if isinstance(self.pattern, MetPace):
+                    longest = max(longest, MET_COUNTS_UP_TO)
                 yield from ((str(k), None) for k in range(2, math.floor(longest) + 1))
 
     def place(self, placer: Placer) -> None:
         script = placer.script
-        first = self.first_pattern(script.pattern)
+        first = self.first_pattern(script.pattern, placer.met)
         last = self.to or first
-        cycles = self.cycle_count(script.pattern)
+        cycles = self.cycle_count(script.pattern, placer.met)
         guide = cycles if self.guide is None else self.guide
         style = self.tone or script.tones.style
+        shown = self.shown_words(script)
         pending: list[Pending] = []
         starts: dict[tuple[int, str], Fraction] = {}
         for cycle in range(cycles):
@@ -217,7 +231,14 @@ class Breathe(Step):
                 starts[(cycle + 1, phase)] = placer.now_s
                 start, end_s = seconds_to_samples(placer.now_s), placer.now_s + length_s
                 placer.breath(
-                    BreathPhase(phase, start, seconds_to_samples(end_s), self.path, cycle + 1)
+                    BreathPhase(
+                        phase,
+                        start,
+                        seconds_to_samples(end_s),
+                        self.path,
+                        cycle + 1,
+                        word=shown[phase],
+                    )
                 )
                 if style != "none" and phase != "rest":
                     tone_s = length_s if style == "glide" else min(length_s, CHIME_S)
@@ -250,10 +271,20 @@ class Breathe(Step):
         pending += over.pending(self.say, self.what, starts, placer.now_s, script.params)
         placer.cues(self.path, self.KIND.name, self.loc, pending)
 
+    def shown_words(self, script: Script) -> dict[PhaseName, str | None]:
+        """What a screen calls each phase: the step's cue word (spoken or not), else the
+        format's default word for the phase, placeholders filled."""
+        defaults = BREATH_WORDS.with_defaults({}, script.language)
+        shown: dict[PhaseName, str | None] = {}
+        for phase in PHASES:
+            word = self.cues.of(phase) or defaults[phase]
+            shown[phase] = fill(word.source, script.params) if word is not None else None
+        return shown
+
     def check(self, script: Script, problem: Callable[[Loc, str], None]) -> None:
-        first = self.first_pattern(script.pattern)
+        first = self.first_pattern(script.pattern, script.met_pattern)
         last = self.to or first
-        cycles = self.cycle_count(script.pattern)
+        cycles = self.cycle_count(script.pattern, script.met_pattern)
         guide = cycles if self.guide is None else self.guide
 
         def length_s(cycle: int, phase: str) -> Fraction:
@@ -266,11 +297,11 @@ class Breathe(Step):
 
     def patched(self, patch: Patch) -> Step:
         step = replace(self, say=over.patched(self.say, patch))
-        if patch.pattern is not None:
+        if patch.pattern is not None and not isinstance(self.pattern, MetPace):
             step = replace(step, pattern=patch.pattern)
         if patch.tone is not None:
             step = replace(step, tone=patch.tone)
         return step
 
     def breath_pattern(self, default: Pattern) -> Pattern | None:
-        return self.first_pattern(default)
+        return self.first_pattern(default, default)

@@ -94,6 +94,13 @@ class Pattern:
 
 
 @dataclass(frozen=True)
+class MetPace:
+    """``pattern: met``: the pace met at the most recent ``tap`` step (``meet`` before any)."""
+
+    loc: Loc
+
+
+@dataclass(frozen=True)
 class Voice:
     """A voice as written: a field left ``None`` is taken from an outer voice."""
 
@@ -258,9 +265,22 @@ class Script:
     ambience: Ambience | None
     tones: Tones
     pattern: Pattern
+    meet: Pattern | None
+    """The pace assumed where nobody taps; ``None``: ``pattern`` (see ``meet_pattern``)."""
     lead_s: Fraction
     tail_s: Fraction
     gap_s: Fraction
+    met: Pattern | None = None
+    """The pace met at every ``tap`` step, given for the run (``--met``): nobody taps."""
+
+    @property
+    def meet_pattern(self) -> Pattern:
+        return self.meet if self.meet is not None else self.pattern
+
+    @property
+    def met_pattern(self) -> Pattern:
+        """The pace a ``tap`` step meets where nobody taps: the run's ``met``, else ``meet``."""
+        return self.met if self.met is not None else self.meet_pattern
 
     @property
     def folder(self) -> Path:

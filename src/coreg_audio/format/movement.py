@@ -7,21 +7,22 @@ definition, as in ``steps``; ``MOVEMENT`` lists them for ``steps.STEP_KINDS``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, ClassVar
 
-from ..timeline.events import BeatEvent
+from ..timeline.events import BeatEvent, MovePhase
 from ..timeline.placer import Pending
 from ..units import round_half_up, seconds_to_samples
 from . import over
 from .breathe import CYCLES, MINUTES
 from .keys import Key, Kind, OneOf, StepInput
-from .model import Loc, Patch, Script, Spoken, Step, Text, Voice, VoiceRef
+from .languages import LANGUAGE_WORDS, words_for
+from .model import BUILT_IN, Loc, Patch, Script, Spoken, Step, Text, Voice, VoiceRef
 from .over import OverItem, OverItems
 from .placeholders import fill
-from .values import CueWords, number, real, seconds, whole
+from .values import CueWords, Flag, number, real, seconds, whole
 
 if TYPE_CHECKING:
     from ..timeline.placer import Placer
@@ -34,6 +35,45 @@ PERIOD: Key[Fraction] = Key(
     "period", seconds(1, 30), "for one full sway, left then right", default=Fraction(4)
 )
 SIDE_WORDS = CueWords(SIDES, needed=SIDES)
+FACING_SAID = {"left": "Sway", "right": "Back"}
+
+
+@dataclass(frozen=True)
+class FacingWords(CueWords):
+    """The words of partners who face each other: one's left is the other's right, so neither
+    side is named. Default words ("Sway", "Back") in English only; a step in another language
+    that speaks its cues gives its own, as in a language without default words."""
+
+    def with_defaults(
+        self, given: Mapping[str, Text | None], language: str
+    ) -> dict[str, Text | None]:
+        said = FACING_SAID if words_for(language) is LANGUAGE_WORDS["en"] else {}
+        defaults = {part: Text(word, BUILT_IN) for part, word in said.items()}
+        return {part: given.get(part, defaults.get(part)) for part in self.parts}
+
+    def of_step(
+        self, given: Mapping[str, Text | None], step: StepInput, *, speaks: bool
+    ) -> dict[str, Text | None]:
+        missing = [part for part in self.needed if part not in given]
+        if speaks and missing and words_for(step.language) is not LANGUAGE_WORDS["en"]:
+            step.problem(
+                step.key_node("cues") if step.given("cues") else step.loc,
+                f"{step.what} has partners facing each other and speaks cue words, but "
+                f"coreg-audio has words for facing partners ('Sway', 'Back') only in English; "
+                f"give the step its own {' and '.join(missing)} cue"
+                f"{'s' if len(missing) > 1 else ''}, e.g. 'cues: {{left: ..., right: ...}}', "
+                "or 'guide: 0' for none",
+            )
+        return self.with_defaults(given, step.language)
+
+
+FACING_WORDS = FacingWords(SIDES, needed=SIDES)
+FACING: Key[bool] = Key(
+    "facing",
+    Flag(),
+    "the partners face each other (one mirrors the other): neither side is named",
+    default=False,
+)
 ROCK_CUES: Key[dict[str, Text | None]] = Key(
     "cues",
     SIDE_WORDS,
@@ -64,6 +104,7 @@ class Rock(Step):
     guide: int
     pan: float
     say: tuple[OverItem, ...]
+    facing: bool
 
     KIND: ClassVar[Kind] = Kind(
         "rock",
@@ -76,6 +117,7 @@ class Rock(Step):
             ROCK_GUIDE,
             ROCK_PAN,
             ROCK_SAY,
+            FACING,
         ),
         takes="takes keys, e.g. 'rock: {period: 4, cycles: 8}'",
         rules=(OneOf("cycles", "minutes"),),
@@ -95,7 +137,8 @@ class Rock(Step):
                 return None
             words = found
         guide = given.value(ROCK_GUIDE)
-        sides = SIDE_WORDS.of_step(words, given, speaks=guide > 0)
+        facing = given.value(FACING)
+        sides = (FACING_WORDS if facing else SIDE_WORDS).of_step(words, given, speaks=guide > 0)
         pan = given.value(ROCK_PAN)
         say_node = given.node(ROCK_SAY.name)
         say = given.read(ROCK_SAY, say_node) if say_node is not None else ()
@@ -104,7 +147,16 @@ class Rock(Step):
         if cycles is None or say is None:
             return None
         return cls(
-            given.path, given.loc, period, cycles, sides["left"], sides["right"], guide, pan, say
+            given.path,
+            given.loc,
+            period,
+            cycles,
+            sides["left"],
+            sides["right"],
+            guide,
+            pan,
+            say,
+            facing,
         )
 
     @property
@@ -148,6 +200,17 @@ class Rock(Step):
                         cycle=cycle + 1,
                         pan=pan,
                         accent=None,
+                    )
+                )
+                placer.move(
+                    MovePhase(
+                        side,
+                        seconds_to_samples(start_s),
+                        seconds_to_samples(start_s + half_s),
+                        self.path,
+                        cycle + 1,
+                        word=fill(cue.source, placer.script.params) if cue is not None else None,
+                        facing=self.facing,
                     )
                 )
                 if cycle < self.guide and cue is not None:
@@ -194,11 +257,12 @@ class Walk(Step):
     accent: int
     pan: float
     say: tuple[OverItem, ...]
+    facing: bool
 
     KIND: ClassVar[Kind] = Kind(
         "walk",
         "walk in step: one beat a step, alternating left and right",
-        (PACE, STEP_COUNT, MINUTES, ACCENT, WALK_PAN, WALK_SAY),
+        (PACE, STEP_COUNT, MINUTES, ACCENT, WALK_PAN, WALK_SAY, FACING),
         takes="takes keys, e.g. 'walk: {pace: 90, steps: 120}'",
         rules=(OneOf("steps", "minutes"),),
     )
@@ -213,11 +277,12 @@ class Walk(Step):
         pan = given.value(WALK_PAN)
         say_node = given.node(WALK_SAY.name)
         say = given.read(WALK_SAY, say_node) if say_node is not None else ()
+        facing = given.value(FACING)
         if minutes is not None:
             steps = max(1, round_half_up(minutes * pace))
         if steps is None or say is None:
             return None
-        return cls(given.path, given.loc, pace, steps, accent, pan, say)
+        return cls(given.path, given.loc, pace, steps, accent, pan, say, facing)
 
     @property
     def interval_s(self) -> Fraction:
@@ -244,18 +309,33 @@ class Walk(Step):
             (item.cycle, _side(item.cycle - 1)): placer.now_s + (item.cycle - 1) * self.interval_s
             for item in self.say
         }
+        sides = SIDE_WORDS.with_defaults({}, placer.script.language)
         for index in range(self.steps):
             start_s = placer.now_s + index * self.interval_s
-            left = index % 2 == 0
+            side = SIDES[index % 2]
+            accent = index % self.accent == 0
             placer.add(
                 BeatEvent(
                     seconds_to_samples(start_s),
                     seconds_to_samples(start_s + BEAT_S),
                     self.path,
-                    phase=_side(index),
+                    phase=side,
                     cycle=index + 1,
-                    pan=-self.pan if left else self.pan,
-                    accent=index % self.accent == 0,
+                    pan=-self.pan if side == "left" else self.pan,
+                    accent=accent,
+                )
+            )
+            word = sides[side]
+            placer.move(
+                MovePhase(
+                    side,
+                    seconds_to_samples(start_s),
+                    seconds_to_samples(start_s + self.interval_s),
+                    self.path,
+                    index + 1,
+                    word=None if self.facing or word is None else word.source,
+                    facing=self.facing,
+                    accent=accent,
                 )
             )
         placer.now_s += self.duration_s

@@ -30,6 +30,8 @@ class Overrides:
     rate_wpm: int | None = None
     ambience: str | None = None
     tones: str | None = None
+    met: str | None = None
+    """The pace met at every ``tap`` step, as a pattern: nobody taps."""
     names: Mapping[str, str] = field(default_factory=dict)
     """How messages name each option, by field (``rate_wpm``: ``--rate``); else the field's name."""
 
@@ -44,6 +46,9 @@ class Overrides:
         if patch.voice is not None:
             changes["voice"] = patch.voice_over(script.voice)
             changes["voices"] = {name: patch.voice_over(v) for name, v in script.voices.items()}
+        met = self._met()
+        if met is not None:
+            changes["met"] = met
         if self.params:
             changes["params"] = {**script.params, **self.params}
         if self.ambience is not None:
@@ -53,6 +58,7 @@ class Overrides:
     def check(self) -> None:
         """Raise the ``OptionError`` that ``apply`` would, before any script is read."""
         self.patch()
+        self._met()
         if self.ambience is not None:
             self._ambience(None)
 
@@ -64,12 +70,18 @@ class Overrides:
         return self.names.get(option, option)
 
     def _pattern(self) -> Pattern | None:
-        if self.pace is None:
+        return self._given_pattern("pace", self.pace)
+
+    def _met(self) -> Pattern | None:
+        return self._given_pattern("met", self.met)
+
+    def _given_pattern(self, option: str, text: str | None) -> Pattern | None:
+        if text is None:
             return None
         try:
-            return parse_pattern_text(self.pace, Loc.given(self.name("pace")))
+            return parse_pattern_text(text, Loc.given(self.name(option)))
         except ValueError as error:
-            raise OptionError(self.name("pace"), str(error), self.pace) from None
+            raise OptionError(self.name(option), str(error), text) from None
 
     def _tone_style(self) -> ToneStyle | None:
         if self.tones is None:

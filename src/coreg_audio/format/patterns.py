@@ -12,8 +12,9 @@ from fractions import Fraction
 
 import yaml
 
+from ..suggest import suggestion
 from .keys import Key
-from .model import PHASES, Loc, Pattern
+from .model import PHASES, Loc, MetPace, Pattern
 from .nodes import STR_TAG, NodeReader, fmt, loc_of
 from .values import Number, Schema, Value, ref, seconds
 
@@ -102,3 +103,61 @@ def pattern_schema() -> Schema:
             },
         ],
     }
+
+
+MET = "met"
+"""The word that stands for the pace met at the most recent ``tap`` step."""
+
+
+@dataclass(frozen=True)
+class PaceValue(Value[Pattern | MetPace]):
+    """A breathe step's first pattern: a pattern, or ``met`` (the pace a ``tap`` step met)."""
+
+    def read(
+        self, reader: NodeReader, node: yaml.Node, what: str, depth: int
+    ) -> Pattern | MetPace | None:
+        if isinstance(node, yaml.ScalarNode) and node.tag == STR_TAG and node.value == MET:
+            reader.visit(node, depth)
+            return MetPace(loc_of(node))
+        if (
+            isinstance(node, yaml.ScalarNode)
+            and node.tag == STR_TAG
+            and not any(ch.isdigit() for ch in node.value)
+        ):
+            reader.visit(node, depth)
+            hint = suggestion(node.value, [MET])
+            reader.problem(
+                node,
+                f"{what} '{node.value}' is neither a pattern nor 'met'"
+                + (hint or f"; {PATTERN_SHAPE}, or 'met' for the pace met at a tap step"),
+            )
+            return None
+        return PatternValue().read(reader, node, what, depth)
+
+    def schema(self, doc: str, default: object = None) -> Schema:
+        return {
+            "anyOf": [
+                ref("pattern"),
+                {"const": MET, "description": "the pace met at the most recent tap step"},
+            ],
+            "description": doc,
+        }
+
+
+def scaled_pattern(pattern: Pattern, cycle_s: Fraction, loc: Loc) -> Pattern:
+    """``pattern``'s phases in the same proportions, lasting ``cycle_s`` in all, each in range."""
+    factor = cycle_s / pattern.cycle_s
+    return clamped_pattern(
+        [pattern.phase_s(phase) * factor for phase in PHASES],
+        loc,
+    )
+
+
+def clamped_pattern(phases_s: list[Fraction], loc: Loc) -> Pattern:
+    """A pattern of the four phase lengths given, each kept within its allowed range."""
+    kept = []
+    for key, length_s in zip(PHASE_KEYS, phases_s, strict=True):
+        allowed = key.value
+        assert isinstance(allowed, Number)
+        kept.append(min(max(length_s, Fraction(allowed.low)), Fraction(allowed.high)))
+    return Pattern(kept[0], kept[1], kept[2], kept[3], loc)

@@ -21,6 +21,7 @@ from .breathe import Breathe
 from .keys import Has, Key, Kind, Needs, StepInput
 from .model import Patch, Script, Spoken, Step, Text, Voice, VoiceRef
 from .movement import MOVEMENT
+from .tap import Tap
 from .values import Plain, StepList, Words, seconds, whole
 from .voices import VoiceChoice
 
@@ -262,7 +263,7 @@ class Repeat(Step):
         return replace(self, steps=tuple(step.patched(patch) for step in self.steps))
 
 
-_KINDS: tuple[type[Step], ...] = (Say, Pause, Section, Bell, Breathe, *MOVEMENT, Repeat)
+_KINDS: tuple[type[Step], ...] = (Say, Pause, Section, Bell, Breathe, *MOVEMENT, Tap, Repeat)
 STEP_KINDS: dict[str, type[Step]] = {kind.KIND.name: kind for kind in _KINDS}
 """Every step kind by its word, in the order messages and the schema list them."""
 

@@ -129,6 +129,12 @@ TOP_LEVEL: tuple[Key[Any], ...] = (
         default=Pattern(Fraction(4), Fraction(0), Fraction(6), Fraction(0), BUILT_IN),
         field="pattern",
     ),
+    Key(
+        "meet",
+        PatternValue(),
+        "the pace assumed for 'pattern: met' where nobody taps; default: 'pattern'",
+        field="meet",
+    ),
     Key("lead", seconds(0, 600), "before the first step", default=Fraction(1), field="lead_s"),
     Key("tail", seconds(0, 600), "after the last step", default=Fraction(3), field="tail_s"),
     Key(

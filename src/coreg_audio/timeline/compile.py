@@ -8,12 +8,13 @@ them. The only thing the compiler needs from speech is each clip's length.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Protocol
 
 from ..errors import CoregError, OptionError, Problem, ScriptError, VoiceNotFound
-from ..format.model import Loc, Script, Step, Text, Voice, VoiceRef
+from ..format.model import Loc, Pattern, Script, Step, Text, Voice, VoiceRef
 from ..format.placeholders import fill
 from ..format.sounds import ambience_path
 from ..format.steps import walk_steps
@@ -30,12 +31,13 @@ from .events import (
     CountEvent,
     CueEvent,
     Event,
+    MovePhase,
     SectionEvent,
     SpeechEvent,
     SpeechOverEvent,
     Timeline,
 )
-from .placer import Pending
+from .placer import Pending, TapResult
 
 _PHASE_SETTING = {"breathe": "the step's 'pattern'", "rock": "'period'", "walk": "'pace'"}
 """The setting that sets how long a phase of each step kind lasts, for fit messages."""
@@ -47,9 +49,17 @@ class SpeechLengths(Protocol):
     def length_samples(self, text: str, voice: VoiceSettings) -> int: ...
 
 
-def compile_timeline(script: Script, speech: SpeechLengths) -> Timeline:
-    """The timeline of a valid script; raises ``ScriptError`` when spoken items do not fit."""
-    builder = _Builder(script, speech)
+def compile_timeline(
+    script: Script, speech: SpeechLengths, taps: Mapping[int, TapResult] | None = None
+) -> Timeline:
+    """The timeline of a valid script; raises ``ScriptError`` when spoken items do not fit.
+
+    ``taps`` says how tap steps went in a live play, by their number as they play;
+    any other tap step lasts ``breaths`` cycles of ``meet`` and meets the script's
+    met pace. A tap step changes nothing before it, so a live play compiles the
+    whole practice again with each new result and the two agree up to there.
+    """
+    builder = _Builder(script, speech, dict(taps or {}))
     builder.play(script.steps)
     end_s = builder.now_s + script.tail_s
     if end_s > MAX_DURATION_S:
@@ -72,6 +82,7 @@ def compile_timeline(script: Script, speech: SpeechLengths) -> Timeline:
         chapters=chapters(script, events, duration_samples),
         ambience=ambience_bed(script),
         breaths=tuple(builder.breaths),
+        moves=tuple(builder.moves),
     )
 
 
@@ -177,9 +188,13 @@ class _Builder:
 
     script: Script
     speech: SpeechLengths
+    taps: dict[int, TapResult] = field(default_factory=dict)
     now_s: Fraction = field(init=False)
+    met: Pattern = field(init=False)
     events: list[Event] = field(default_factory=list)
     breaths: list[BreathPhase] = field(default_factory=list)
+    moves: list[MovePhase] = field(default_factory=list)
+    taps_placed: int = 0
     problems: list[Problem] = field(default_factory=list)
     _fits: dict[tuple[str, VoiceSettings, int], tuple[VoiceSettings, int] | None] = field(
         default_factory=dict
@@ -188,6 +203,7 @@ class _Builder:
 
     def __post_init__(self) -> None:
         self.now_s = self.script.lead_s
+        self.met = self.script.met_pattern
         self.cue_voice, self.cue_volume = voice_settings(self.script, None)
         self.voice_name_locs = voice_name_locs(self.script)
 
@@ -219,6 +235,14 @@ class _Builder:
 
     def breath(self, phase: BreathPhase) -> None:
         self.breaths.append(phase)
+
+    def move(self, phase: MovePhase) -> None:
+        self.moves.append(phase)
+
+    def next_tap(self) -> tuple[int, TapResult | None]:
+        occurrence = self.taps_placed
+        self.taps_placed += 1
+        return occurrence, self.taps.get(occurrence)
 
     def play(self, steps: tuple[Step, ...]) -> None:
         for step in steps:

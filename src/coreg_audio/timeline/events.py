@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from ..format.model import ToneStyle
+from ..format.model import PHASES, Pattern, ToneStyle
 from ..speech.voice import VoiceSettings
 from ..time_text import mm_ss_tenths
 from ..units import SAMPLE_RATE_HZ, samples_to_float_s
 
-EventKind = Literal["speech", "cue", "count", "tone", "beat", "bell", "section"]
+EventKind = Literal["speech", "cue", "count", "tone", "beat", "bell", "section", "tap"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ class Event:
 
     kind: ClassVar[EventKind]
     spoken: ClassVar[bool] = False
+    sounds: ClassVar[bool] = True
+    """Whether the mixer has a sound for it (a section or a tap step makes none)."""
 
     @property
     def length_samples(self) -> int:
@@ -174,9 +176,51 @@ class SectionEvent(Event):
     title: str
 
     kind: ClassVar[EventKind] = "section"
+    sounds: ClassVar[bool] = False
 
     def details(self) -> dict[str, Any]:
         return {"title": self.title}
+
+
+@dataclass(frozen=True)
+class TapEvent(Event):
+    """Where a partner's pace is taken (a ``tap`` step); it makes no sound.
+
+    ``met`` is the pace the step met (the run's ``--met``, else ``meet``,
+    where nobody taps); ``meet`` is the pace assumed while waiting for taps.
+    ``occurrence`` counts the tap steps as they play (0 first), repeats
+    included: a live play records each one's taps under it.
+    """
+
+    breaths: int
+    phases: Literal["inhale", "both"]
+    whose: str | None
+    met: Pattern
+    meet: Pattern
+    occurrence: int
+
+    kind: ClassVar[EventKind] = "tap"
+    sounds: ClassVar[bool] = False
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "breaths": self.breaths,
+            "phases": self.phases,
+            "met": {phase: float(self.met.phase_s(phase)) for phase in PHASES},
+        }
+
+    def describe(self) -> str:
+        taps = "in- and out-breaths" if self.phases == "both" else "in-breaths"
+        whose = f"{self.whose}'s " if self.whose else ""
+        return f"tap {self.breaths} of {whose}{taps}; pace met {pattern_text(self.met)}"
+
+
+def pattern_text(pattern: Pattern) -> str:
+    """A pattern as a script writes it: 4-6, 4-7-8, 4-4-4-4 (decimals as needed)."""
+    lengths = [float(pattern.phase_s(phase)) for phase in PHASES]
+    if lengths[3] == 0:
+        lengths = lengths[:3] if lengths[1] else [lengths[0], lengths[2]]
+    return "-".join(f"{length:.2f}".rstrip("0").rstrip(".") for length in lengths)
 
 
 @dataclass(frozen=True)
@@ -208,6 +252,26 @@ class BreathPhase:
     end_samples: int
     step: str
     cycle: int
+    word: str | None = None
+    """What the screen calls the phase: the step's cue word, placeholders filled, spoken or not."""
+
+
+@dataclass(frozen=True)
+class MovePhase:
+    """One half sway (rock) or one step (walk), in track samples: what the screen follows.
+
+    ``word`` is what the screen calls it (rock: the step's cue word); ``facing``
+    says the partners face each other, so the screen names no side.
+    """
+
+    phase: str
+    start_samples: int
+    end_samples: int
+    step: str
+    cycle: int
+    word: str | None = None
+    facing: bool = False
+    accent: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +296,8 @@ class Timeline:
     ambience: AmbienceBed | None = None
     breaths: tuple[BreathPhase, ...] = ()
     """Every phase of every breathe step, in time order."""
+    moves: tuple[MovePhase, ...] = ()
+    """Every half sway and every step of the rock and walk steps, in time order."""
     sample_rate_hz: int = SAMPLE_RATE_HZ
     """The rate every sample count here is at; what the mixer and the outputs run at."""
 
@@ -241,6 +307,9 @@ class Timeline:
 
     def spoken_events(self) -> list[SpokenEvent]:
         return [event for event in self.events if isinstance(event, SpokenEvent)]
+
+    def tap_events(self) -> list[TapEvent]:
+        return [event for event in self.events if isinstance(event, TapEvent)]
 
     def to_json(self) -> dict[str, Any]:
         """The document ``show --json`` prints, as practice-format.md defines it."""

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal, Protocol
 
-from ..format.model import Loc, Script, Step, Text, Voice, VoiceRef
-from .events import BreathPhase, Event
+from ..format.model import Loc, Pattern, Script, Step, Text, Voice, VoiceRef
+from .events import BreathPhase, Event, MovePhase
 
 
 @dataclass(frozen=True)
@@ -36,11 +36,24 @@ class Pending:
     """How messages name an item and its place: "'say' item 1 of step 2 (walk), step 5"."""
 
 
+@dataclass(frozen=True)
+class TapResult:
+    """How one ``tap`` step went in a live play: how long it lasted and the pace it met.
+
+    ``met`` is ``None`` where nobody tapped: the script's met pace then holds.
+    """
+
+    length_s: Fraction
+    met: Pattern | None
+
+
 class Placer(Protocol):
     """The timeline being built: a clock, and where events, phases and words go."""
 
     now_s: Fraction
     """Where the next step starts, in exact seconds."""
+    met: Pattern
+    """The pace met at the most recent ``tap`` step (before any: the script's met pace)."""
 
     @property
     def script(self) -> Script: ...
@@ -50,6 +63,12 @@ class Placer(Protocol):
 
     def breath(self, phase: BreathPhase) -> None:
         """Record a breath phase, for the pacer and the plot."""
+
+    def move(self, phase: MovePhase) -> None:
+        """Record a half sway or a step, for the screen."""
+
+    def next_tap(self) -> tuple[int, TapResult | None]:
+        """The next ``tap`` step's number (0 first, as they play) and how it went, if known."""
 
     def speak(self, path: str, text: Text, voice: Voice | VoiceRef | None) -> int | None:
         """Speak ``text`` (placeholders filled) at ``now_s``: its length, or None if unspeakable."""
