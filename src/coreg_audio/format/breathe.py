@@ -209,7 +209,7 @@ class Breathe(Step):
             if self.count:
                 longest = max(first.phase_s(phase), last.phase_s(phase))
                 if isinstance(self.pattern, MetPace):
-                    longest = max(longest, MET_COUNTS_UP_TO)
+                    longest = max(longest, Fraction(MET_COUNTS_UP_TO))
                 yield from ((str(k), None) for k in range(2, math.floor(longest) + 1))
 
     def place(self, placer: Placer) -> None:
