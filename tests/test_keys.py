@@ -16,12 +16,12 @@ from coreg_audio.live.keys import Keys, commands_in
 @pytest.mark.parametrize(
     ("typed", "commands"),
     [
-        (" ", ["pause"]),
+        (" ", ["space"]),
         ("rRnNqQ", ["restart", "restart", "next", "next", "quit", "quit"]),
         ("x7\t", []),
         ("\x1b[A\x1b[Bq", ["quit"]),
-        ("\x1bOP n", ["pause", "next"]),
-        ("\x1b[1;5R r", ["pause", "restart"]),
+        ("\x1bOP n", ["space", "next"]),
+        ("\x1b[1;5R r", ["space", "restart"]),
     ],
 )
 def test_keys_become_commands(typed: str, commands: list[str]) -> None:
@@ -49,7 +49,7 @@ def test_keys_read_single_presses_without_echo_and_restore_the_terminal(
         assert during[3] & termios.ISIG, "Ctrl-C must still interrupt"
         assert keys.read(0.01) == []
         os.write(master, b" n")
-        assert keys.read(1.0) == ["pause", "next"]
+        assert keys.read(1.0) == ["space", "next"]
     assert termios.tcgetattr(slave) == before
 
 

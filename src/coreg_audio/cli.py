@@ -397,17 +397,26 @@ def voices_command(engine: str | None) -> None:
     metavar="ID|NAME",
     help="Output device, an index or name from 'devices' [default: the system's].",
 )
+@click.option(
+    "--no-tap",
+    is_flag=True,
+    help="At tap steps, use the script's 'meet' (or --met) instead of taps on the space bar.",
+)
 @override_options
-def play_command(script: str, device: str | None, seed: int, **flags: Any) -> None:
+def play_command(script: str, device: str | None, no_tap: bool, seed: int, **flags: Any) -> None:
     """Play SCRIPT through the sound card, with a breath pacer on screen."""
     from .live import play as playing
     from .live import screen
 
-    loaded = practice.load(script, make_overrides(**flags))
+    overrides = make_overrides(**flags)
+    loaded = practice.load(script, overrides)
+    tapping = not no_tap and overrides.met is None and sys.stdin.isatty()
     try:
         with _progress_bar() as progress:
             session = playing.prepare(
-                loaded, playing.PlayOptions(seed=seed, device=device), progress=progress
+                loaded,
+                playing.PlayOptions(seed=seed, device=device, tapping=tapping),
+                progress=progress,
             )
         result = playing.play(session, view=screen.open_view)
     except KeyboardInterrupt:

@@ -60,7 +60,9 @@ def checked_script(document: Document, name: str, overrides: Overrides | None = 
     return script
 
 
-class _ClipLengths:
+class ClipLengths:
+    """Speech lengths from a ``Speaker``'s clips."""
+
     def __init__(self, voice: Speaker) -> None:
         self._voice = voice
 
@@ -98,8 +100,13 @@ def listed_timeline(script: Script, voice: Speaker) -> tuple[Timeline, bool]:
     return build_timeline(script, voice), False
 
 
-def build_timeline(script: Script, voice: Speaker, progress: Progress | None = None) -> Timeline:
-    """Synthesize (or fetch from the cache) every spoken item, then place every event."""
+def build_timeline(
+    script: Script, voice: Speaker, progress: Progress | None = None, *, live: bool = False
+) -> Timeline:
+    """Synthesize (or fetch from the cache) every spoken item, then place every event.
+
+    ``live``: for a play where partners tap (see ``compile_timeline``).
+    """
     requests = sorted(spoken_requests(script), key=lambda item: (item[0], repr(item[1])))
 
     def report(done: int, total: int) -> None:
@@ -107,7 +114,7 @@ def build_timeline(script: Script, voice: Speaker, progress: Progress | None = N
             progress("speech", done, total)
 
     voice.prepare(requests, report)
-    return compile_timeline(script, _ClipLengths(voice))
+    return compile_timeline(script, ClipLengths(voice), live=live)
 
 
 def timeline_of(script: Script, progress: Progress | None = None) -> Timeline:

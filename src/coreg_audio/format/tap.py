@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from ..timeline.events import TapEvent
-from ..units import seconds_to_samples
+from ..units import samples_to_seconds, seconds_to_samples
 from .keys import Key, Kind, StepInput
 from .model import Loc, Pattern, Script, Step, Text
 from .patterns import clamped_pattern
@@ -96,13 +96,16 @@ class Tap(Step):
         script = placer.script
         occurrence, result = placer.next_tap()
         meet = script.meet_pattern
-        length_s = result.length_s if result is not None else self.breaths * meet.cycle_s
-        met = result.met if result is not None and result.met is not None else script.met_pattern
         start_s = placer.now_s
+        waits = TIMEOUT_CYCLES if placer.live else self.breaths
+        end_s = start_s + waits * meet.cycle_s
+        if result is not None:
+            end_s = max(start_s, samples_to_seconds(result.end_samples))
+        met = result.met if result is not None and result.met is not None else script.met_pattern
         placer.add(
             TapEvent(
                 seconds_to_samples(start_s),
-                seconds_to_samples(start_s + length_s),
+                seconds_to_samples(end_s),
                 self.path,
                 breaths=self.breaths,
                 phases=self.phases,
@@ -113,7 +116,7 @@ class Tap(Step):
             )
         )
         placer.met = met
-        placer.now_s = start_s + length_s
+        placer.now_s = end_s
 
 
 def taps_needed(breaths: int, phases: str) -> int:

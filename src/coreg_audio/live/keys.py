@@ -15,10 +15,10 @@ import termios
 import tty
 from typing import Any, Literal, TextIO
 
-Command = Literal["pause", "restart", "next", "quit"]
+Command = Literal["space", "pause", "restart", "next", "quit"]
 
 KEY_COMMANDS: dict[str, Command] = {
-    " ": "pause",
+    " ": "space",
     "p": "pause",
     "r": "restart",
     "n": "next",
@@ -27,6 +27,8 @@ KEY_COMMANDS: dict[str, Command] = {
 """What each key does; letters work in either case."""
 
 KEY_HELP = "space pause/resume · r restart step · n next section · q quit"
+TAPPING_HELP = "space tap · p pause · n skip · q quit"
+"""The keys while a tap step takes a partner's pace: space taps, p still pauses."""
 
 
 def commands_in(typed: str) -> list[Command]:
@@ -103,4 +105,4 @@ class Keys:
         return commands_in(data.decode("utf-8", errors="replace"))
 
 
-__all__ = ["KEY_COMMANDS", "KEY_HELP", "Command", "Keys", "commands_in"]
+__all__ = ["KEY_COMMANDS", "KEY_HELP", "TAPPING_HELP", "Command", "Keys", "commands_in"]

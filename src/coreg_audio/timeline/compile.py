@@ -50,16 +50,23 @@ class SpeechLengths(Protocol):
 
 
 def compile_timeline(
-    script: Script, speech: SpeechLengths, taps: Mapping[int, TapResult] | None = None
+    script: Script,
+    speech: SpeechLengths,
+    taps: Mapping[int, TapResult] | None = None,
+    *,
+    live: bool = False,
+    strict: bool = True,
 ) -> Timeline:
     """The timeline of a valid script; raises ``ScriptError`` when spoken items do not fit.
 
     ``taps`` says how tap steps went in a live play, by their number as they play;
-    any other tap step lasts ``breaths`` cycles of ``meet`` and meets the script's
-    met pace. A tap step changes nothing before it, so a live play compiles the
-    whole practice again with each new result and the two agree up to there.
+    any other tap step lasts ``breaths`` cycles of ``meet`` (``live``: the two
+    cycles after which nobody has tapped) and meets the script's met pace. A tap
+    step changes nothing before it, so a live play compiles the whole practice
+    again with each new result and the two agree up to there. Not ``strict``
+    (a pace tapped live), words that do not fit are left unsaid.
     """
-    builder = _Builder(script, speech, dict(taps or {}))
+    builder = _Builder(script, speech, dict(taps or {}), live)
     builder.play(script.steps)
     end_s = builder.now_s + script.tail_s
     if end_s > MAX_DURATION_S:
@@ -69,7 +76,7 @@ def compile_timeline(
             f"{h_mm_ss(Fraction(MAX_DURATION_S))} is allowed",
         )
     builder.report_fit_problems()
-    if builder.problems:
+    if builder.problems and strict:
         raise ScriptError(builder.problems)
     duration_samples = seconds_to_samples(end_s)
     events = tuple(sorted(builder.events, key=lambda event: event.start_samples))
@@ -189,6 +196,7 @@ class _Builder:
     script: Script
     speech: SpeechLengths
     taps: dict[int, TapResult] = field(default_factory=dict)
+    live: bool = False
     now_s: Fraction = field(init=False)
     met: Pattern = field(init=False)
     events: list[Event] = field(default_factory=list)

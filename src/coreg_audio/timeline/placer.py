@@ -38,12 +38,12 @@ class Pending:
 
 @dataclass(frozen=True)
 class TapResult:
-    """How one ``tap`` step went in a live play: how long it lasted and the pace it met.
+    """How one ``tap`` step went in a live play: the track sample it ended at, the pace it met.
 
     ``met`` is ``None`` where nobody tapped: the script's met pace then holds.
     """
 
-    length_s: Fraction
+    end_samples: int
     met: Pattern | None
 
 
@@ -66,6 +66,11 @@ class Placer(Protocol):
 
     def move(self, phase: MovePhase) -> None:
         """Record a half sway or a step, for the screen."""
+
+    @property
+    def live(self) -> bool:
+        """A live play's timeline: a tap step nobody has tapped yet waits as if nobody will."""
+        ...
 
     def next_tap(self) -> tuple[int, TapResult | None]:
         """The next ``tap`` step's number (0 first, as they play) and how it went, if known."""
