@@ -31,7 +31,7 @@ from coreg_audio.live.fades import END_FADE_MS, PAUSE_FADE_MS
 from coreg_audio.live.play import Session, prepare
 from coreg_audio.output import render
 from coreg_audio.practice import load
-from coreg_audio.units import SAMPLE_RATE_HZ, ms_to_samples
+from coreg_audio.units import SAMPLE_RATE_HZ, ms_to_samples, seconds_to_samples
 
 from .pulse import PulseServer, read_wav
 from .test_player import FakeStream
@@ -204,9 +204,10 @@ class Terminal:
         os.write(self.master, keys.encode())
         return time.monotonic()
 
-    def wait_for(self, text: str, timeout_s: float = 30.0) -> None:
+    def wait_for(self, text: str, timeout_s: float = 30.0, since: int = 0) -> None:
+        """Wait until ``text`` is written (from byte ``since`` of the output on)."""
         deadline = time.monotonic() + timeout_s
-        while text.encode() not in self.output:
+        while text.encode() not in self.output[since:]:
             assert self.process.poll() is None, self.text()
             assert time.monotonic() < deadline, f"never saw {text!r}: {self.text()[-2000:]}"
             time.sleep(0.01)
@@ -417,3 +418,90 @@ def test_sigint_without_a_terminal_fades_out_and_exits_130(
     assert process.returncode == 130
     assert err == "stopped\n"
     assert_fades_out(heard.samples, steady.wav, END_FADE_MS)
+
+
+# --- tapping a partner's pace ------------------------------------------------------------------
+
+TAPPED = """\
+title: Tapping
+lead: 0.5
+tail: 0.5
+voice: {engine: espeak}
+tones: chime
+meet: 2-3
+steps:
+  - say: Tap now.
+  - tap: 4
+  - breathe: {cycles: 2, pattern: met, guide: 0}
+  - say: Again.
+  - tap: 4
+  - breathe: {cycles: 2, pattern: met, guide: 0}
+  - say: Nobody taps.
+  - tap: 4
+  - breathe: {cycles: 2, pattern: met, guide: 0}
+"""
+TAP_TOLERANCE_MS = 20.0
+PACE_TOLERANCE_MS = 50.0
+
+
+def chime_onset(samples: np.ndarray, expected: int, search_ms: float = 120.0) -> int:
+    """Where the breath chime nearest ``expected`` begins in a recording: the best match of
+    the chime's first 120 ms (the tap clicks, high and short, filtered out of both)."""
+    from scipy.signal import butter, sosfilt
+
+    from coreg_audio.audio.sounds import chime
+
+    low_pass = butter(4, 900, fs=SAMPLE_RATE_HZ, output="sos")
+    template = sosfilt(low_pass, chime(seconds_to_samples(2), 196.0))[: ms_to_samples(120)]
+    reach = ms_to_samples(search_ms)
+    begin = max(0, expected - reach - ms_to_samples(50))
+    piece = sosfilt(low_pass, samples[begin : expected + reach + template.size, 0])
+    score = correlate(piece, template, mode="valid", method="fft")
+    energy = np.sqrt(
+        np.convolve(piece**2, np.ones(template.size), mode="valid")[: score.size] + 1e-12
+    )
+    first = ms_to_samples(50)
+    return begin + first + int(np.argmax((score / energy)[first:]))
+
+
+@pytest.mark.slow
+def test_taps_set_the_pace_and_the_breathing_starts_at_the_last_tap(
+    pulse: PulseServer, tmp_path: Path
+) -> None:
+    script = tmp_path / "tapped.yaml"
+    script.write_text(TAPPED)
+    prepare(load(str(script)), open_stream=lambda callback, _rate: FakeStream(callback))
+    taps: list[list[float]] = []
+    with (
+        pulse.recording(tmp_path / "heard.wav") as heard,
+        terminal(coreg("play", str(script)), pulse.env) as term,
+    ):
+        for interval_s in (3.0, 5.2):
+            term.wait_for("taps to go", timeout_s=60, since=len(term.output))
+            time.sleep(0.5)
+            taps.append([])
+            mark = len(term.output)
+            for _ in range(5):
+                taps[-1].append(term.press(" "))
+                time.sleep(interval_s)
+            term.wait_for("we'll start there", since=mark)
+        term.wait_for("no taps: we'll start at about 5.0 s a breath", timeout_s=60)
+        assert term.process.wait(timeout=60) == 0, term.text()
+        assert_terminal_restored(term)
+        time.sleep(0.3)
+    text = term.text()
+    assert "about 3.0 s a breath" in text and "about 5.2 s a breath" in text
+    assert "Traceback" not in text
+
+    for moments, interval_s in zip(taps, (3.0, 5.2), strict=True):
+        last = heard.index_at(moments[-1])
+        inhale_s, exhale_s = 0.4 * interval_s, 0.6 * interval_s
+        expected = [last, last + seconds_to_samples(inhale_s)]
+        expected += [last + seconds_to_samples(interval_s + s) for s in (0, inhale_s)]
+        found = [chime_onset(heard.samples, at) for at in expected]
+        misses_ms = (np.array(found) - np.array(expected)) * 1000 / SAMPLE_RATE_HZ
+        print(f"taps every {interval_s} s: chimes {np.round(misses_ms, 1)} ms from the met pace")
+        assert np.all(np.abs(misses_ms) <= TAP_TOLERANCE_MS), misses_ms
+        phases_ms = np.diff(found) * 1000 / SAMPLE_RATE_HZ
+        wanted_ms = np.array([inhale_s, exhale_s, inhale_s]) * 1000
+        assert np.all(np.abs(phases_ms - wanted_ms) <= PACE_TOLERANCE_MS), phases_ms

@@ -106,7 +106,13 @@ class Player:
         self._ceiling_dbtp = ceiling_dbtp
         self._sample_rate_hz = mixer.sample_rate_hz
         self._chunk_samples = chunk_samples
-        self._queue: queue.Queue[_Chunk] = queue.Queue(maxsize=ahead_chunks)
+        self._queue: queue.Queue[_Chunk] = queue.Queue()
+        self._ahead_chunks = ahead_chunks
+        self._put_counts: dict[int, int] = {}
+        """Chunks the producer queued, by generation (written by the producer only)."""
+        self._taken_counts: dict[int, int] = {}
+        """Chunks the callback took or dropped, by generation (written by the callback only)."""
+        self._room = threading.Event()
         self._commands: queue.SimpleQueue[tuple[str, int]] = queue.SimpleQueue()
         self._seek_lock = threading.Lock()
         self._seek_request: _Run | None = None
@@ -160,7 +166,7 @@ class Player:
 
         True if any are ready.
         """
-        wanted = min(chunks or self._queue.maxsize, self._queue.maxsize)
+        wanted = min(chunks or self._ahead_chunks, self._ahead_chunks)
         deadline = time.monotonic() + timeout_s
         while self._queue.qsize() < wanted and not self._produced_end.is_set():
             if self._producer is None or not self._producer.is_alive():
@@ -335,7 +341,7 @@ class Player:
             return run.position
         start = max(0, run.position - ms_to_samples(SPLICE_PREROLL_MS))
         if start < run.position:
-            chain.process(run.after.block(start, run.position - start))
+            start += chain.process(run.after.block(start, run.position - start)).shape[0]
         return start
 
     def _crossfaded(self, run: _Run, block_start: int, block: np.ndarray) -> np.ndarray:
@@ -364,19 +370,25 @@ class Player:
         return out_position + samples.shape[0], True
 
     def _put(self, chunk: _Chunk) -> bool:
-        """Queue a chunk; False if a seek or closing came first.
+        """Queue a chunk once fewer than ``ahead_chunks`` of its run wait; False if a seek or
+        closing came first.
 
-        A splice does not stop the old mix before the sample it begins at: the
-        stream plays the old mix up to there.
+        Only the chunks of the chunk's own run count: a splice's first chunks
+        go in at once beside the old run's, which the stream will drop. A
+        splice does not stop the old mix before the sample it begins at.
         """
         start = chunk.track_start_samples if chunk.samples.shape[0] else None
+        generation = chunk.generation
         while True:
-            try:
-                self._queue.put(chunk, timeout=0.02)
+            waiting = self._put_counts.get(generation, 0) - self._taken_counts.get(generation, 0)
+            if waiting < self._ahead_chunks:
+                self._put_counts[generation] = self._put_counts.get(generation, 0) + 1
+                self._queue.put(chunk)
                 return True
-            except queue.Full:
-                if self._run_interrupted(start):
-                    return False
+            if self._run_interrupted(start):
+                return False
+            self._room.wait(0.02)
+            self._room.clear()
 
     def _run_interrupted(self, out_position: int | None) -> bool:
         """A jump was asked for, a splice whose sample the mix has reached, or closing.
@@ -559,6 +571,9 @@ class Player:
                     chunk = self._queue.get_nowait()
                 except queue.Empty:
                     return None
+                taken = self._taken_counts.get(chunk.generation, 0)
+                self._taken_counts[chunk.generation] = taken + 1
+                self._room.set()
             if chunk.generation < self._accepted_generation:
                 continue
             if chunk.generation > self._accepted_generation:
