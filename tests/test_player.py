@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -18,10 +19,16 @@ import pytest
 from coreg_audio.audio.limiter import TruePeakLimiter
 from coreg_audio.audio.master import mastered_blocks
 from coreg_audio.audio.mix import Mixer
+from coreg_audio.format.model import BUILT_IN
+from coreg_audio.format.patterns import parse_pattern_text
 from coreg_audio.live.fades import END_FADE_MS, JUMP_FADE_MS, PAUSE_FADE_MS
 from coreg_audio.live.navigation import next_section_start, step_start
-from coreg_audio.live.play import Session, prepare
-from coreg_audio.live.player import Player, _Chunk
+from coreg_audio.live.play import PlayOptions, Session, agree_until, prepare
+from coreg_audio.live.player import SPLICE_AHEAD_MS, SPLICE_FADE_MS, Player, _Chunk
+from coreg_audio.practice import ClipLengths
+from coreg_audio.timeline.compile import compile_timeline
+from coreg_audio.timeline.events import Timeline
+from coreg_audio.timeline.placer import TapResult
 from coreg_audio.units import SAMPLE_RATE_HZ, ms_to_samples, seconds_to_samples
 
 from .conftest import script_from
@@ -305,3 +312,94 @@ class _Clips:
     def clip(self, text: str, voice: Any) -> np.ndarray:
         clip: np.ndarray = self._mixer._clips.clip(text, voice)
         return clip
+
+
+# --- a practice timed again while it plays ------------------------------------------------------
+
+TAPPED = """\
+title: Tapped
+lead: 0.5
+tail: 1
+voice: {engine: espeak}
+ambience: {sound: rain, level: -20}
+meet: 2-3
+steps:
+  - say: Tap now.
+  - tap: 3
+  - breathe: {cycles: 2, pattern: met, count: true}
+"""
+
+
+@pytest.fixture(scope="module")
+def tapped() -> Session:
+    return prepare(
+        script_from(TAPPED),
+        PlayOptions(tapping=True),
+        open_stream=lambda callback, _rate: FakeStream(callback),
+    )
+
+
+def retimed(session: Session, end_samples: int) -> tuple[Timeline, Mixer]:
+    assert session.script is not None and session.voice is not None
+    timeline = compile_timeline(
+        session.script,
+        ClipLengths(session.voice),
+        {0: TapResult(end_samples, parse_pattern_text("1.2-1.8", BUILT_IN))},
+        live=True,
+    )
+    return timeline, Mixer(timeline, session.voice, 1)
+
+
+def test_a_splice_in_the_quiet_of_a_tap_step_joins_sample_for_sample(tapped: Session) -> None:
+    tap = tapped.timeline.tap_events()[0]
+    end = tap.start_samples + seconds_to_samples(3)
+    timeline, mixer = retimed(tapped, end)
+    agree = agree_until(tapped.timeline, timeline)
+    assert agree == end - ms_to_samples(1000)
+    new = np.concatenate(list(mastered_blocks(mixer, tapped.gain_db, tapped.ceiling_dbtp)))
+    with fake_playing(tapped) as (player, stream):
+        before = pull(player, stream, tap.start_samples + 10_000)
+        at = player.splice(mixer, agree)
+        assert at == tap.start_samples + 10_000 + ms_to_samples(SPLICE_AHEAD_MS)
+        after = pull(player, stream, timeline.duration_samples - before.shape[0])
+        player.stop()
+    played = np.concatenate([before, after])
+    np.testing.assert_array_equal(played[at : timeline.duration_samples - 2000], new[at:-2000])
+    assert player.underruns == []
+
+
+def test_a_splice_where_the_sounds_differ_crossfades(tapped: Session) -> None:
+    tap = tapped.timeline.tap_events()[0]
+    first, _ = retimed(tapped, tap.start_samples + seconds_to_samples(3))
+    later_end = tap.start_samples + seconds_to_samples(Fraction(32, 10))
+    second, second_mixer = retimed(tapped, later_end)
+    old_mixer = Mixer(first, tapped.voice, 1)  # type: ignore[arg-type]
+    session = Session(first, old_mixer, tapped.gain_db, tapped.ceiling_dbtp, tapped.open_stream)
+    fade = ms_to_samples(SPLICE_FADE_MS)
+    new = np.concatenate(list(mastered_blocks(second_mixer, tapped.gain_db, tapped.ceiling_dbtp)))
+    with fake_playing(session) as (player, stream):
+        before = pull(player, stream, tap.start_samples + seconds_to_samples(3) + 20_000)
+        at = player.splice(second_mixer, agree_until(first, second))
+        after = pull(player, stream, 200_000)
+        player.stop()
+    played = np.concatenate([before, after])
+    jump = np.max(np.abs(np.diff(played[at - 100 : at + fade + 100], axis=0)))
+    assert jump < 0.05, "no click where the mixes meet"
+    np.testing.assert_allclose(
+        played[at + fade + 30_000 : at + fade + 60_000],
+        new[at + fade + 30_000 : at + fade + 60_000],
+        atol=1e-6,
+    )
+
+
+def test_a_click_is_heard_at_once_on_top_of_the_sound(mixed: Session) -> None:
+    expected = reference(mixed)
+    with fake_playing(mixed) as (player, stream):
+        pull(player, stream, 40_000)
+        player.click()
+        clicked = pull(player, stream, 4096)
+        player.stop()
+    extra = clicked - expected[40_000 : 40_000 + 4096]
+    length = ms_to_samples(40)
+    assert np.max(np.abs(extra[:length])) > 0.05 and not extra[length + 10 :].any()
+    assert np.max(np.abs(extra)) <= 0.13, "soft"

@@ -162,13 +162,12 @@ class Player:
         self._producer.start()
 
     def wait_buffered(self, chunks: int | None = None, timeout_s: float = 10.0) -> bool:
-        """Wait until the producer has mixed ``chunks`` (default: all it may) ahead, or ended.
-
-        True if any are ready.
+        """Wait until the producer has mixed ``chunks`` (default: all it may) of the newest
+        run ahead, or ended. True if any are ready.
         """
         wanted = min(chunks or self._ahead_chunks, self._ahead_chunks)
         deadline = time.monotonic() + timeout_s
-        while self._queue.qsize() < wanted and not self._produced_end.is_set():
+        while self._waiting_chunks() < wanted and not self._produced_end.is_set():
             if self._producer is None or not self._producer.is_alive():
                 break
             if time.monotonic() > deadline:
@@ -176,6 +175,10 @@ class Player:
             time.sleep(0.002)
         self._raise_producer_error()
         return self._queue.qsize() > 0
+
+    def _waiting_chunks(self) -> int:
+        generation = self._requested_generation
+        return self._put_counts.get(generation, 0) - self._taken_counts.get(generation, 0)
 
     @contextmanager
     def streaming(self, open_stream: StreamFactory) -> Iterator[Player]:
