@@ -190,6 +190,38 @@ def test_show_json_is_the_documented_timeline() -> None:
     assert {e["kind"] for e in data["events"]} == {"section", "beat", "cue", "bell"}
 
 
+MEETING = """\
+title: Meeting
+lead: 1
+tones: chime
+meet: 3-4
+steps:
+  - tap: 4
+  - breathe: {cycles: 2, pattern: met, guide: 0}
+"""
+
+
+def test_show_json_times_met_steps_with_meet_or_met(tmp_path: Path) -> None:
+    script = tmp_path / "meeting.yaml"
+    script.write_text(MEETING)
+    for extra, met, starts in (
+        ((), {"inhale": 3.0, "hold": 0.0, "exhale": 4.0, "rest": 0.0}, [29.0, 32.0, 36.0, 39.0]),
+        (
+            ("--met", "2-2.5"),
+            {"inhale": 2.0, "hold": 0.0, "exhale": 2.5, "rest": 0.0},
+            [29.0, 31.0, 33.5, 35.5],
+        ),
+    ):
+        result = run("show", str(script), "--json", *extra)
+        assert result.returncode == 0, result.stderr
+        events = json.loads(result.stdout)["events"]
+        (tap,) = [event for event in events if event["kind"] == "tap"]
+        assert (tap["start"], tap["end"], tap["breaths"], tap["met"]) == (1.0, 29.0, 4, met)
+        assert [event["start"] for event in events if event["kind"] == "tone"] == starts
+    bad = run("show", str(script), "--met", "slow")
+    assert bad.returncode == 2 and "--met slow: not a pattern" in bad.stderr
+
+
 def test_show_text_and_overrides() -> None:
     result = run("show", str(CONFORMANCE / "in-4-out-6.yaml"), "--pace", "3-5", "--tones", "chime")
     assert result.returncode == 0, result.stderr
