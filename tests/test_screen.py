@@ -13,6 +13,7 @@ from coreg_audio.format.model import BUILT_IN
 from coreg_audio.format.patterns import parse_pattern_text
 from coreg_audio.live.bigtext import big_lines
 from coreg_audio.live.screen import (
+    LINGER_S,
     Breath,
     Layout,
     LiveScreen,
@@ -143,7 +144,9 @@ def test_the_pacer_goes_on_while_words_are_spoken_over_the_breath() -> None:
         assert state.words == "Let the out-breath be long and slow."
         assert state.breath is not None and state.breath.phase == "exhale"
         assert state.breath.left_s == pytest.approx(6 - at_s)
-    after = state_at(line, over[0].end_samples + S)
+    kept = state_at(line, over[0].end_samples + S)
+    assert kept.words == "Let the out-breath be long and slow.", "kept a moment to be read"
+    after = state_at(line, over[0].end_samples + round((LINGER_S + 0.1) * S))
     assert after.words is None and after.breath is not None
     sway = state_at(line, over[1].start_samples + S // 2)
     assert (sway.words, sway.side) == ("Sway together.", "left")
