@@ -39,7 +39,7 @@ BUILT_IN_SUBTITLES = {
     "arriving": "breathe 4-6",
     "breath-sync": "breathe 4-6",
     "breath-sync-de": "breathe 4-6",
-    "breathing-touch": "spoken guidance",
+    "breathing-touch": "breathe 2-3 to 3.5-5.5",
     "holding-space": "breathe 4-6",
     "mirroring": "breathe 3-4 to 4-7",
     "rock-together": "rocking",
