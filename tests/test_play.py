@@ -20,19 +20,23 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 from scipy.signal import correlate
 
+from coreg_audio.format.breathe import Breathe
 from coreg_audio.live.fades import END_FADE_MS, PAUSE_FADE_MS
 from coreg_audio.live.play import Session, prepare
 from coreg_audio.output import render
 from coreg_audio.practice import load
 from coreg_audio.units import SAMPLE_RATE_HZ, ms_to_samples, seconds_to_samples
 
+from .conftest import REPO
 from .pulse import PulseServer, read_wav
 from .test_player import FakeStream
 
@@ -505,3 +509,61 @@ def test_taps_set_the_pace_and_the_breathing_starts_at_the_last_tap(
         phases_ms = np.diff(found) * 1000 / SAMPLE_RATE_HZ
         wanted_ms = np.array([inhale_s, exhale_s, inhale_s]) * 1000
         assert np.all(np.abs(phases_ms - wanted_ms) <= PACE_TOLERANCE_MS), phases_ms
+
+
+def breathing_touch_listening(folder: Path) -> Path:
+    """breathing-touch's own first ``tap`` and the ``breathe`` after it, as a script of its own
+    (the words over the breath left out, so that only the breath chimes are heard)."""
+    practice = yaml.safe_load((REPO / "scripts" / "breathing-touch.yaml").read_text())
+    steps = practice["steps"]
+    at = next(index for index, step in enumerate(steps) if "tap" in step)
+    breathe = {key: value for key, value in steps[at + 1]["breathe"].items() if key != "say"}
+    practice.update(lead=0.5, tail=0.5, steps=[steps[at], {"breathe": breathe}])
+    path = folder / "breathing-touch-listening.yaml"
+    path.write_text(yaml.safe_dump(practice, sort_keys=False))
+    return path
+
+
+@pytest.mark.slow
+def test_breathing_touch_starts_at_the_tapped_pace_then_leads_toward_calm(
+    pulse: PulseServer, tmp_path: Path
+) -> None:
+    """The pace tapped in breathing-touch starts its breathing at the last tap; each breath
+    after that is a little longer, on the way from the met pace to the practice's own."""
+    script = breathing_touch_listening(tmp_path)
+    overrides = ["--tones", "chime", "--ambience", "none", "--engine", "espeak"]
+    interval_s = 3.0
+    with (
+        pulse.recording(tmp_path / "heard.wav") as heard,
+        terminal(coreg("play", str(script), *overrides), pulse.env) as term,
+    ):
+        term.wait_for("taps to go", timeout_s=60)
+        time.sleep(0.5)
+        taps = []
+        for _ in range(5):
+            taps.append(term.press(" "))
+            time.sleep(interval_s)
+        term.wait_for("we'll start there")
+        time.sleep(4.5)
+        term.press("q")
+        assert term.process.wait(timeout=10) == 0, term.text()
+        assert_terminal_restored(term)
+        time.sleep(0.3)
+    assert "about 3.0 s a breath" in term.text() and "Traceback" not in term.text()
+
+    practice = load(str(script))
+    breathe = practice.steps[1]
+    assert isinstance(breathe, Breathe) and breathe.to is not None and breathe.cycles is not None
+    first_in_s, first_out_s = Fraction(6, 5), Fraction(9, 5)
+    ramp_s = (breathe.to.inhale_s - first_in_s, breathe.to.exhale_s - first_out_s)
+    second_in_s = first_in_s + ramp_s[0] / (breathe.cycles - 1)
+    second_out_s = first_out_s + ramp_s[1] / (breathe.cycles - 1)
+    assert second_in_s + second_out_s > first_in_s + first_out_s
+    onsets_s = [Fraction(0), first_in_s, first_in_s + first_out_s]
+    onsets_s += [onsets_s[-1] + second_in_s, onsets_s[-1] + second_in_s + second_out_s]
+    last = heard.index_at(taps[-1])
+    expected = [last + seconds_to_samples(at_s) for at_s in onsets_s]
+    found = [chime_onset(heard.samples, at) for at in expected]
+    misses_ms = (np.array(found) - np.array(expected)) * 1000 / SAMPLE_RATE_HZ
+    print(f"breathing-touch, taps every {interval_s} s: chimes {np.round(misses_ms, 1)} ms off")
+    assert np.all(np.abs(misses_ms) <= TAP_TOLERANCE_MS), misses_ms
