@@ -210,6 +210,31 @@ def test_the_live_screen_draws_in_place_and_only_what_changed() -> None:
     assert stream.getvalue().endswith("\x1b[?1049l"), "the terminal's own screen comes back"
 
 
+def test_every_line_is_written_again_each_second_to_undo_what_others_wrote() -> None:
+    """Text another program writes on the terminal (alsa-lib's "underrun occurred") is
+    written over within a second, in place and without clearing."""
+    stream = io.StringIO()
+    console = Console(file=stream, force_terminal=True, width=80, color_system=None)
+    now = [0.0]
+    with LiveScreen(timeline(GLIDE), stream, (80, 24), console, 1.0, lambda: now[0]) as screen:
+        screen.update(2 * S, False)
+        now[0] = 0.9
+        before = len(stream.getvalue())
+        screen.update(2 * S + 10, False)
+        unchanged = stream.getvalue()[before:]
+        now[0] = 1.0
+        before = len(stream.getvalue())
+        screen.update(2 * S + 20, False)
+        again = stream.getvalue()[before:]
+        now[0] = 1.5
+        before = len(stream.getvalue())
+        screen.update(2 * S + 30, False)
+        after = stream.getvalue()[before:]
+    assert unchanged == after == "\x1b[?2026h\x1b[?2026l"
+    assert [f"\x1b[{row};1H" in again for row in range(1, 25)] == [True] * 24
+    assert "\x1b[2J" not in again and again.endswith("\x1b[?2026l")
+
+
 def test_the_live_screen_has_no_colour_with_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     stream = io.StringIO()

@@ -20,6 +20,8 @@ import math
 import shutil
 import sys
 import textwrap
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -462,6 +464,8 @@ SYNC_END = "\x1b[?2026l"
 """Synchronized output: a terminal that knows it shows each frame whole (others ignore it)."""
 ENTER = "\x1b[?1049h\x1b[?25l\x1b[H\x1b[2J"
 LEAVE = "\x1b[?25h\x1b[?1049l"
+REPAINT_S = 1.0
+"""How often every line of the live screen is written again, changed or not."""
 
 
 class LiveScreen:
@@ -470,7 +474,9 @@ class LiveScreen:
     Each update writes the lines that differ from the last frame, each where
     it belongs, overwriting rather than clearing, inside a synchronized
     update: nothing flickers, however often it is drawn. A new size redraws
-    it all.
+    it all. Every ``repaint_s`` all lines are written again, in place: what
+    something else wrote on the terminal (alsa-lib reports a late sound
+    buffer on stderr, for one) is gone within that time.
     """
 
     def __init__(
@@ -479,6 +485,8 @@ class LiveScreen:
         out: TextIO | None = None,
         size: tuple[int, int] | None = None,
         console: Console | None = None,
+        repaint_s: float = REPAINT_S,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._index = ScreenIndex(timeline)
         self._out = out or sys.stdout
@@ -486,6 +494,9 @@ class LiveScreen:
         self._console = console or Console(file=self._out, force_terminal=True)
         self._lines: list[str] = []
         self._shown_size: tuple[int, int] | None = None
+        self._repaint_s = repaint_s
+        self._clock = clock
+        self._painted_at = clock()
         self.frames = 0
 
     def __enter__(self) -> LiveScreen:
@@ -511,10 +522,15 @@ class LiveScreen:
         width, height = self.terminal_size()
         rendered = [self._ansi(line) for line in frame(state, width, height)]
         parts = [SYNC_BEGIN]
+        now = self._clock()
         if (width, height) != self._shown_size:
             parts.append("\x1b[H\x1b[2J")
             self._lines = []
             self._shown_size = (width, height)
+        if now - self._painted_at >= self._repaint_s:
+            self._lines = []
+        if not self._lines:
+            self._painted_at = now
         for row, line in enumerate(rendered):
             if row < len(self._lines) and self._lines[row] == line:
                 continue
