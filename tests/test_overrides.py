@@ -10,7 +10,7 @@ import pytest
 
 from coreg_audio.errors import OptionError, ScriptError, UsageError
 from coreg_audio.format.breathe import Breathe
-from coreg_audio.format.model import Voice
+from coreg_audio.format.model import Pattern, Voice
 from coreg_audio.format.overrides import Overrides
 from coreg_audio.format.steps import Repeat, Say
 from coreg_audio.timeline.compile import compile_timeline
@@ -41,13 +41,13 @@ def test_no_overrides_change_nothing() -> None:
 def test_pace_replaces_every_starting_pattern_and_keeps_to() -> None:
     script = Overrides(pace="5-5").apply(script_from(SCRIPT))
     ramp = script.steps[3]
-    assert isinstance(ramp, Breathe) and ramp.pattern is not None
+    assert isinstance(ramp, Breathe) and isinstance(ramp.pattern, Pattern)
     assert (ramp.pattern.inhale_s, ramp.pattern.exhale_s) == (Fraction(5), Fraction(5))
     assert ramp.to is not None and ramp.to.exhale_s == 6
     repeat = script.steps[4]
     assert isinstance(repeat, Repeat)
     nested = repeat.steps[0]
-    assert isinstance(nested, Breathe) and nested.pattern is not None
+    assert isinstance(nested, Breathe) and isinstance(nested.pattern, Pattern)
     assert nested.pattern.inhale_s == 5
     assert script.pattern.inhale_s == 5
 

@@ -94,7 +94,7 @@ def test_the_spec_example_reads_whole() -> None:
     assert kinds == ["Section", "Say", "Pause", "Say", "Section", "Breathe", "Breathe", "Bell"]
     ramp = script.steps[6]
     assert isinstance(ramp, Breathe)
-    assert ramp.pattern is not None and ramp.pattern.inhale_s == 3
+    assert isinstance(ramp.pattern, Pattern) and ramp.pattern.inhale_s == 3
     assert ramp.to is not None and ramp.to.exhale_s == 6
     assert ramp.cues.inhale is not None and ramp.cues.inhale.source == "Together in"
     assert ramp.cues.hold is not None and ramp.cues.hold.source == "Hold"
