@@ -481,3 +481,29 @@ def test_auto_speaks_with_a_natural_voice_of_the_language_once_one_is_installed(
         assert np.array_equal(three, speaker.clip("drei", german)), "3 is said as 'drei'"
         assert not np.array_equal(three, speaker.clip("3", english))
         assert np.array_equal(speaker.clip("3", english), speaker.clip("three", english))
+
+
+def test_facing_partners_hear_sway_and_back_in_english_and_their_own_words_elsewhere() -> None:
+    english = script_from("""
+        title: Swaying
+        language: en-GB
+        steps:
+          - rock: {cycles: 1, facing: true}
+    """)
+    rock = english.steps[0]
+    assert isinstance(rock, Rock) and rock.left is not None and rock.right is not None
+    assert (rock.left.source, rock.right.source) == ("Sway", "Back")
+    found = problems_of("""
+        title: Wiegen
+        language: de
+        steps:
+          - rock: {cycles: 1, facing: true}
+          - rock: {cycles: 1, facing: true, guide: 0}
+          - rock: {cycles: 1, facing: true, cues: {left: Hin, right: und zurück}}
+    """)
+    assert found == [
+        "4:5: step 1 (rock) has partners facing each other and speaks cue words, but "
+        "coreg-audio has words for facing partners ('Sway', 'Back') only in English; give the "
+        "step its own left and right cues, e.g. 'cues: {left: ..., right: ...}', or 'guide: 0' "
+        "for none"
+    ]
