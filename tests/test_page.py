@@ -120,11 +120,47 @@ def test_rocking_and_walking_become_moves_with_sides(timeline: Timeline) -> None
     beats = [e for e in timeline.events if e.kind == "beat"]
     assert [b["time"] for b in rock["beats"] + walk["beats"]] == [s(e.start_samples) for e in beats]
     assert [b["side"] for b in rock["beats"]] == ["left", "right", "left", "right"]
+    assert [b["word"] for b in rock["beats"]] == ["Sway", "back"] * 2
+    assert not rock["facing"] and not walk["facing"]
     assert rock["start"] == rock["beats"][0]["time"]
     assert rock["end"] == pytest.approx(rock["beats"][-1]["time"] + 2, abs=1e-4)
     assert [b["side"] for b in walk["beats"]] == ["left", "right", "left", "right", "left"]
     assert [b["accent"] for b in walk["beats"]] == [True, False, True, False, True]
     assert walk["end"] == pytest.approx(walk["beats"][-1]["time"] + 60 / 90, abs=1e-4)
+
+
+def test_facing_partners_get_words_and_numbers_but_no_side_to_follow() -> None:
+    """Facing each other, one's left is the other's right: the page is told so, with the
+    words the screen uses for each half sway (the step's own, or 'Sway' and 'Back')."""
+    facing = compile_timeline(
+        script_from(
+            """\
+title: Facing
+steps:
+  - rock: {period: 4, cycles: 2, facing: true}
+  - rock: {period: 4, cycles: 1, facing: true, cues: {left: Towards, right: and away}}
+  - walk: {pace: 90, steps: 3, facing: true}
+  - rock: {period: 4, cycles: 1}
+"""
+        ),
+        FakeSpeech(),
+    )
+    moves = page_data(facing, "p.mp3")["moves"]
+    assert [(move["kind"], move["facing"]) for move in moves] == [
+        ("rock", True),
+        ("rock", True),
+        ("walk", True),
+        ("rock", False),
+    ]
+    rock, own, walk, sideways = moves
+    assert [b["word"] for b in rock["beats"]] == ["Sway", "Back", "Sway", "Back"]
+    assert [b["word"] for b in own["beats"]] == ["Towards", "and away"]
+    assert [b["word"] for b in walk["beats"]] == [None, None, None]
+    assert [b["side"] for b in walk["beats"]] == ["left", "right", "left"]
+    assert [b["word"] for b in sideways["beats"]] == ["Left", "Right"]
+    assert [b["time"] for m in moves for b in m["beats"]] == [
+        s(phase.start_samples) for phase in facing.moves
+    ]
 
 
 def test_the_page_carries_the_cover_and_the_practice_colour(timeline: Timeline) -> None:

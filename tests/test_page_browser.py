@@ -76,6 +76,9 @@ return {
   audio: audio.currentTime, time: Number(stage.dataset.time), mode: stage.dataset.mode,
   phase: stage.dataset.phase, side: stage.dataset.side,
   scale: circle.getBoundingClientRect().width / circle.offsetWidth,
+  shift: (circle.getBoundingClientRect().left + circle.getBoundingClientRect().width / 2
+          - stage.getBoundingClientRect().left - stage.offsetWidth / 2) / stage.offsetWidth,
+  facing: stage.dataset.facing,
   label: document.getElementById("phase").textContent,
   seconds: document.getElementById("seconds").textContent,
   words: document.getElementById("words").textContent,
@@ -206,6 +209,8 @@ def test_rocking_and_walking_show_the_side_of_each_beat(rendered: Rendered, brow
         state = state_at(browser, at_s + BOUNDARY_S)
         assert (state["mode"], state["side"]) == ("rock", beat.phase)
         assert state["label"] == f"Sway {beat.phase}"
+        assert state["facing"] == ""
+        assert (state["shift"] < -0.2) == (beat.phase == "left"), "the circle sways sideways"
         if index + 1 < len(rock):
             later = state_at(browser, rock[index + 1].start_samples / SR - BOUNDARY_S)
             assert later["side"] == rock[index + 1].phase, "named after the nearer side"
@@ -221,6 +226,73 @@ def test_rocking_and_walking_show_the_side_of_each_beat(rendered: Rendered, brow
             beat.phase,
         )
         assert lit
+
+
+FACING = """\
+format: 1
+title: Facing
+lead: 0.5
+tail: 1
+steps:
+  - walk: {pace: 120, steps: 4, accent: 2, facing: true}
+"""
+
+
+@pytest.fixture(scope="module")
+def rock_together(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+    """The built-in practice whose partners rock facing each other, rendered, and its page."""
+    folder = tmp_path_factory.mktemp("rock-together")
+    track = folder / "rock-together.mp3"
+    timeline = render(practice.load("rock-together"), track)
+    return Rendered(folder, track, write_page(timeline, track), timeline)
+
+
+def test_facing_partners_rock_without_a_side_named_or_a_sideways_sway(
+    rock_together: Rendered, browser: Any
+) -> None:
+    """Facing each other, one's left is the other's right: the page says the step's words and
+    grows the circle towards the partner and back, as the terminal's screen does."""
+    load(browser, rock_together.page)
+    moves = rock_together.timeline.moves
+    assert moves and all(move.facing for move in moves)
+    assert {move.word for move in moves} == {"Sway", "and back", "Slowly", "Back"}
+    checked = 0
+    for move in moves[:6] + moves[36:40] + moves[-4:]:
+        start_s, end_s = move.start_samples / SR, move.end_samples / SR
+        states = [state_at(browser, start_s + (end_s - start_s) * at) for at in (0.05, 0.5, 0.95)]
+        for state in states:
+            assert (state["mode"], state["side"], state["facing"]) == ("rock", "", "true")
+            assert state["label"] == move.word, (move, state)
+            assert not {"left", "right"} & set(state["label"].lower().split())
+            assert state["shift"] == pytest.approx(0, abs=0.005), "nothing moves sideways"
+        sizes = [state["scale"] for state in states]
+        growing = move.phase == "left"
+        assert sizes == sorted(sizes, reverse=not growing), (move.phase, sizes)
+        assert abs(sizes[-1] - sizes[0]) > 0.25, "a sway grows towards the partner, then back"
+        checked += 1
+    assert checked == 14
+    assert console_problems(browser) == []
+
+
+def test_facing_partners_walk_by_the_step_number_with_no_foot_lit(
+    browser: Any, tmp_path: Path
+) -> None:
+    script_path = tmp_path / "facing.yaml"
+    script_path.write_text(FACING, encoding="utf-8")
+    track = tmp_path / "facing.mp3"
+    timeline = render(practice.load(str(script_path)), track)
+    load(browser, write_page(timeline, track))
+    assert [move.cycle for move in timeline.moves] == [1, 2, 3, 4]
+    for move in timeline.moves:
+        state = state_at(browser, move.start_samples / SR + BOUNDARY_S)
+        assert (state["mode"], state["side"], state["facing"]) == ("walk", "", "true")
+        assert (state["label"], state["seconds"]) == ("Step", str(move.cycle))
+        assert state["shift"] == pytest.approx(0, abs=0.005)
+        feet = browser.execute_script(
+            "return [].map.call(document.querySelectorAll('.foot'), function (foot) {"
+            " return [foot.classList.contains('on'), foot.getBoundingClientRect().width]; })"
+        )
+        assert feet == [[False, 0], [False, 0]], "no foot is lit, nor shown"
 
 
 def test_the_words_appear_as_they_are_spoken(rendered: Rendered, browser: Any) -> None:

@@ -22,10 +22,14 @@ time is in seconds from the track's first sample, exact to 0.1 ms:
 - ``words``: ``[{kind, start, end, text}]``, every spoken item (``speech``,
   ``cue``, ``count``) while its voice sounds, words spoken during a breath
   included;
-- ``moves``: ``[{kind, start, end, beats: [{time, side, accent}]}]``, each
-  ``rock`` (kind ``rock``) and ``walk`` (kind ``walk``) step: when its first
-  beat sounds, when its last beat's stretch ends, and each beat's side
-  (``left`` or ``right``; ``accent`` for a walk's stronger beat).
+- ``moves``: ``[{kind, start, end, facing, beats: [{time, side, accent, word}]}]``,
+  each ``rock`` (kind ``rock``) and ``walk`` (kind ``walk``) step: when its
+  first beat sounds, when its last beat's stretch ends, whether the partners
+  face each other (``facing``: one's left is the other's right, so the page
+  names no side, as the terminal's screen does), and each beat's side (``left``
+  or ``right``, which half of the sway or which foot in the step's own terms;
+  ``accent`` for a walk's stronger beat; ``word``: what the screen calls the
+  beat, a rock's cue word, e.g. ``Sway`` and ``Back`` facing, or null).
 """
 
 from __future__ import annotations
@@ -62,22 +66,27 @@ def _seconds(samples: int) -> float:
 
 def page_data(timeline: Timeline, track_name: str, cover: Cover | None = None) -> dict[str, Any]:
     """The practice as the page reads it (see the module's docstring)."""
-    moves = [
-        {
-            "kind": kind,
-            "start": _seconds(beats[0].start_samples),
-            "end": round(end_s, _TIME_DIGITS),
-            "beats": [
-                {
-                    "time": _seconds(beat.start_samples),
-                    "side": beat.phase,
-                    "accent": bool(beat.accent),
-                }
-                for beat in beats
-            ],
-        }
-        for kind, beats, end_s in movement_stretches(timeline)
-    ]
+    shown = {(move.step, move.start_samples): move for move in timeline.moves}
+    moves = []
+    for kind, beats, end_s in movement_stretches(timeline):
+        phases = [shown.get((beat.step, beat.start_samples)) for beat in beats]
+        moves.append(
+            {
+                "kind": kind,
+                "start": _seconds(beats[0].start_samples),
+                "end": round(end_s, _TIME_DIGITS),
+                "facing": any(phase is not None and phase.facing for phase in phases),
+                "beats": [
+                    {
+                        "time": _seconds(beat.start_samples),
+                        "side": beat.phase,
+                        "accent": bool(beat.accent),
+                        "word": phase.word if phase is not None else None,
+                    }
+                    for beat, phase in zip(beats, phases, strict=True)
+                ],
+            }
+        )
     return {
         "format": PAGE_FORMAT,
         "title": timeline.title,

@@ -21,6 +21,7 @@
   var PHASE_WORDS = { inhale: "Breathe in", hold: "Hold", exhale: "Breathe out", rest: "Rest" };
   var SIDE_WORDS = { left: "left", right: "right" };
   var MIN_SCALE = 0.4;            /* the circle's size when empty, as a share of full */
+  var FACING_GROWTH = 0.35;       /* how much a facing sway grows the circle, towards full */
   var WORDS_LINGER_S = 2.0;       /* words stay this long after the voice stops */
   var LONG_WORDS = 90;            /* characters: longer words are set smaller, to fit */
   var SKIP_S = 15;
@@ -92,7 +93,17 @@
     var next = i + 1 < beats.length ? beats[i + 1].time : move.end;
     var progress = (t - beat.time) / Math.max(next - beat.time, 1e-6);
     var side = beat.side;
-    var sway = 0;
+    var sway = 0, grown = 0;
+    if (move.facing) {
+      /* partners face each other: one's left is the other's right, so no side is named and
+         nothing moves sideways; a sway grows the circle towards the partner, its return
+         shrinks it back, as the terminal's screen draws it */
+      grown = side === "left" ? ease(progress) : 1 - ease(progress);
+      return {
+        kind: move.kind, side: "", sway: 0, grown: grown, progress: progress,
+        accent: beat.accent, word: beat.word || "", number: i + 1, facing: true
+      };
+    }
     if (move.kind === "rock") {
       /* a rocking beat sounds where the weight arrives: the circle is at that side on the
          beat, eases across to the next one, and is named after the side it is nearer */
@@ -101,7 +112,10 @@
       sway = from + (to - from) * ease(progress);
       if (progress >= 0.5 && i + 1 < beats.length) side = beats[i + 1].side;
     }
-    return { kind: move.kind, side: side, sway: sway, progress: progress, accent: beat.accent };
+    return {
+      kind: move.kind, side: side, sway: sway, grown: grown, progress: progress,
+      accent: beat.accent, word: beat.word || "", number: i + 1, facing: false
+    };
   }
 
   function sectionAt(t) {
@@ -140,11 +154,15 @@
     } else if (move) {
       mode = move.kind;
       side = move.side;
-      if (move.kind === "rock") {
+      if (move.kind === "rock" && move.facing) {
+        phaseText = move.word;
+        scale = MIN_SCALE + FACING_GROWTH * move.grown;
+      } else if (move.kind === "rock") {
         sway = move.sway;
         phaseText = "Sway " + SIDE_WORDS[move.side];
       } else {
-        phaseText = "Step " + SIDE_WORDS[move.side];
+        phaseText = move.facing ? "Step" : "Step " + SIDE_WORDS[move.side];
+        if (move.facing) secondsText = String(move.number);
         scale = MIN_SCALE + (move.accent ? 0.12 : 0.07) * (1 - ease(move.progress * 2));
       }
     }
@@ -155,6 +173,7 @@
     stage.dataset.number = breath ? (breath.counted ? "count" : "left") : "";
     stage.dataset.fullness = breath ? breath.fullness.toFixed(4) : "0";
     stage.dataset.side = side;
+    stage.dataset.facing = move && move.facing ? "true" : "";
     stage.dataset.time = t.toFixed(3);
     setText(ui.phase, "phase", phaseText);
     setText(ui.seconds, "seconds", secondsText);
