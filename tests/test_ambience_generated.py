@@ -11,10 +11,11 @@ import pytest
 from scipy.signal import butter, sosfilt
 from scipy.stats import kurtosis
 
+from coreg_audio.audio import ambience_generated
 from coreg_audio.audio.ambience import LoopedAmbience, built_in
 from coreg_audio.audio.loudness import SPEECH_REFERENCE_LUFS, clip_loudness_lufs
 from coreg_audio.format.sounds import BUILT_IN_AMBIENCES
-from coreg_audio.units import seconds_to_samples
+from coreg_audio.units import rfft_frequencies_hz, seconds_to_samples
 
 from .ambience_support import (
     SEED,
@@ -153,3 +154,29 @@ def test_rain_is_steady_with_small_drops(sources: dict[str, LoopedAmbience]) -> 
     )
     assert drops > plain_noise + 0.3
     assert 500.0 < np.mean(one_second_profile(rain)[1]) < 4000.0
+
+
+def test_a_loop_built_a_channel_at_a_time_equals_one_built_whole() -> None:
+    """Pink noise made the plain way, both channels' spectra drawn and transformed at
+    once, is the same to the last bit, and leaves the generator at the same point."""
+    loop_samples = seconds_to_samples(2)
+    bins = loop_samples // 2 + 1
+    rng = np.random.default_rng(SEED)
+    angles = rng.random((2, bins), dtype=np.float32) * np.float32(2.0 * math.pi)
+    unit = np.cos(angles) + 1j * np.sin(angles)
+    unit = unit.astype(np.complex64)
+    correlation = 0.3
+    spectra = np.stack([unit[0], correlation * unit[0] + math.sqrt(1 - correlation**2) * unit[1]])
+    f = rfft_frequencies_hz(loop_samples).astype(np.float32)
+    f = np.maximum(f, f[1])
+    amplitude = f**-0.5 * ambience_generated._highpass(f, 20.0)
+    amplitude[0] = 0.0
+    whole = np.fft.irfft(spectra * amplitude, loop_samples, axis=-1)
+    square_sum = sum(float(np.vdot(row, row)) for row in whole)
+    whole *= np.float32(1.0 / math.sqrt(square_sum / whole.size))
+
+    built = np.random.default_rng(SEED)
+    by_channel = ambience_generated.GENERATORS["pink-noise"](built, loop_samples)
+    assert by_channel.shape == (loop_samples, 2) and by_channel.dtype == np.float32
+    assert np.array_equal(by_channel, whole.T)
+    assert built.random() == rng.random()

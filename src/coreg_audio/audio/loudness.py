@@ -95,14 +95,18 @@ def _weigh_segment(
 
 
 def k_weighted(channels_first: np.ndarray, sample_rate_hz: int = SAMPLE_RATE_HZ) -> np.ndarray:
-    """The K-weighted signal, as long as the input ((channels, n) float64, from silence).
+    """The K-weighted signal, as long as the input ((channels, n), from silence), float64.
 
     A segment at a time, so a long sound needs no FFT (and no working memory) of its
     own length: numpy's FFT of n samples briefly takes some thirty bytes a sample.
+    Each segment is taken to float64 as it is weighed, so float32 input (or a view
+    with strides) needs no whole copy.
     """
-    x = np.asarray(channels_first, dtype=np.float64)
+    x = np.asarray(channels_first)
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float64)
     flat = x.reshape(-1, x.shape[-1])
-    out = np.empty_like(flat)
+    out = np.empty(flat.shape, dtype=np.float64)
     history = np.zeros((flat.shape[0], IMPULSE_SAMPLES - 1))
     for start in range(0, flat.shape[1], _SEGMENT_SAMPLES):
         stop = start + _SEGMENT_SAMPLES
@@ -160,13 +164,14 @@ def clip_loudness_lufs(samples: np.ndarray, sample_rate_hz: int = SAMPLE_RATE_HZ
     Short clips ("two", a chime) are below the 400 ms gating block, so the whole
     clip is one measurement. Silence gives -inf.
     """
-    x = np.asarray(samples, dtype=np.float64)
+    x = np.asarray(samples)
     if x.ndim == 1:
         x = x[:, None]
     if x.shape[0] == 0:
         return -math.inf
-    weighted = k_weighted(np.ascontiguousarray(x.T), sample_rate_hz)
-    power = float(np.sum(np.mean(weighted * weighted, axis=1)))
+    weighted = k_weighted(x.T, sample_rate_hz)
+    np.square(weighted, out=weighted)
+    power = float(np.sum(np.mean(weighted, axis=1)))
     if power <= 0.0:
         return -math.inf
     return -0.691 + 10.0 * math.log10(power)
