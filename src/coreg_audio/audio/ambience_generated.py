@@ -84,11 +84,15 @@ class _NoiseBed:
     """The generator's state before the phases: the left channel's, then the right one's own."""
     correlation: float
     loop_samples: int
+    frequency_hz: np.ndarray
+    """Each bin's frequency (float32), the DC bin nudged off zero so 1/f shapes stay finite."""
 
     @classmethod
     def make(cls, rng: np.random.Generator, loop_samples: int, correlation: float) -> _NoiseBed:
         """A bed whose phases are the next draws of ``rng``, which moves past them."""
-        bed = cls(rng.bit_generator.state, correlation, loop_samples)
+        bed = cls(
+            rng.bit_generator.state, correlation, loop_samples, _safe_frequencies(loop_samples)
+        )
         _skip_floats(rng, 2 * bed.bins)
         return bed
 
@@ -125,9 +129,9 @@ class _NoiseBed:
 
     def _shaped(self, shape: Shape, channel: int, out: np.ndarray) -> None:
         """One channel of the periodic noise of ``shape`` into ``out`` (float32, loop long)."""
-        spectrum = self._spectrum(channel)
-        amplitude = shape(_safe_frequencies(self.loop_samples))
+        amplitude = shape(self.frequency_hz)
         amplitude[0] = 0.0
+        spectrum = self._spectrum(channel)
         spectrum *= amplitude
         del amplitude
         np.fft.irfft(spectrum, n=self.loop_samples, out=out)
@@ -155,7 +159,7 @@ class _Layer:
     scale: np.float32
 
     def channel(self, channel: int, out: np.ndarray) -> None:
-        """The layer's ``channel`` into ``out`` (float32, the loop's length; may be strided)."""
+        """The layer's ``channel`` into ``out`` (float32, the loop's length)."""
         self.bed._shaped(self.shape, channel, out)
         out *= self.scale
 
@@ -186,10 +190,12 @@ def _colored_noise(
         shaped: np.ndarray = f ** (-exponent / 2.0) * _highpass(f, 20.0)
         return shaped
 
-    noise = bed.layer(shape, scratch=np.empty(loop_samples, dtype=np.float32))
+    scratch = np.empty(loop_samples, dtype=np.float32)
+    noise = bed.layer(shape, scratch)
     loop = np.empty((loop_samples, 2), dtype=np.float32)
     for channel in range(2):
-        noise.channel(channel, loop[:, channel])
+        noise.channel(channel, scratch)
+        loop[:, channel] = scratch
     return loop
 
 
@@ -289,8 +295,9 @@ def _ocean(rng: np.random.Generator, loop_samples: int) -> np.ndarray:
     surf_gain = db_to_gain(-2.0) * (0.08 + 0.92 * np.maximum(swell * swell, 0.35 * wash))
     sea = np.empty((loop_samples, 2), dtype=np.float32)
     for channel in range(2):
-        rumble.channel(channel, sea[:, channel])
-        _apply_control(sea[:, channel], rumble_gain[channel])
+        rumble.channel(channel, scratch)
+        _apply_control(scratch, rumble_gain[channel])
+        sea[:, channel] = scratch
         surf.channel(channel, scratch)
         _apply_control(scratch, surf_gain[channel])
         sea[:, channel] += scratch
@@ -347,11 +354,10 @@ def _rain(rng: np.random.Generator, loop_samples: int) -> np.ndarray:
         shaped: np.ndarray = f**-1.0 * _highpass(f, 40.0) * _lowpass(f, 250.0)
         return shaped
 
-    f = _safe_frequencies(loop_samples)
+    f = bed.frequency_hz
     body_gain = db_to_gain(-8.0) * float(
         np.sqrt(np.sum(hiss_shape(f) ** 2) / np.sum(body_shape(f) ** 2))
     )
-    del f
 
     def shape(f: np.ndarray) -> np.ndarray:
         hiss = hiss_shape(f)
@@ -360,7 +366,8 @@ def _rain(rng: np.random.Generator, loop_samples: int) -> np.ndarray:
         hiss += body
         return hiss
 
-    noise = bed.layer(shape, scratch=np.empty(loop_samples, dtype=np.float32))
+    scratch = np.empty(loop_samples, dtype=np.float32)
+    noise = bed.layer(shape, scratch)
     time_s = _control_times_s(loop_samples)
     gusts = np.ones_like(time_s)
     for cycles in (3, 5, 7, 11):
@@ -369,9 +376,10 @@ def _rain(rng: np.random.Generator, loop_samples: int) -> np.ndarray:
     drops = _raindrops(rng, loop_samples)
     rain = np.empty((loop_samples, 2), dtype=np.float32)
     for channel in range(2):
-        noise.channel(channel, rain[:, channel])
-        _apply_control(rain[:, channel], gusts)
-        rain[:, channel] += drops(channel)
+        noise.channel(channel, scratch)
+        _apply_control(scratch, gusts)
+        scratch += drops(channel)
+        rain[:, channel] = scratch
     return rain
 
 
