@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -86,6 +87,29 @@ def test_cover_is_a_square_png_and_repeats_exactly() -> None:
     assert (image.format, image.size, image.mode) == ("PNG", (SIZE_PX, SIZE_PX), "RGB")
     assert cover_png(breathing("Breath Synchronization")) == png
     assert len(png) < 300_000
+
+
+def test_a_cover_is_drawn_once_and_then_read_from_the_disk_cache(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("COREG_AUDIO_CACHE_DIR", str(tmp_path))
+    drawn: list[str] = []
+    real = cover._drawn
+
+    def counting(title: str, shape: cover.Shape, hue: int) -> bytes:
+        drawn.append(title)
+        return real(title, shape, hue)
+
+    monkeypatch.setattr(cover, "_drawn", counting)
+    cover._draw.cache_clear()
+    first = cover_png(breathing("Drawn Once"))
+    cover._draw.cache_clear()
+    assert cover_png(breathing("Drawn Once")) == first
+    assert drawn == ["Drawn Once"]
+    cover._draw.cache_clear()
+    cover_png(breathing("Drawn Twice"))
+    assert drawn == ["Drawn Once", "Drawn Twice"]
+    assert len(list((tmp_path / "covers").rglob("*.npy"))) == 2
 
 
 def test_the_jpeg_and_data_url_are_small_versions_of_the_same_picture() -> None:

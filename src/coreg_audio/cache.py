@@ -1,4 +1,4 @@
-"""The disk cache: speech clips, ambience loops and track gains, each kept by content.
+"""The disk cache: speech clips, ambience loops, track gains and covers, each kept by content.
 
 Everything here can be made again from the script, so a missing, damaged or
 unwritable entry is only ever a miss. Entries are written whole (``atomic``),
@@ -29,7 +29,7 @@ from .atomic import PARTIAL_MARK, write_file
 from .errors import CoregError
 
 CACHE_DIR_ENV = "COREG_AUDIO_CACHE_DIR"
-KINDS = ("speech", "ambience", "gains", "encoded", "voices", "files")
+KINDS = ("speech", "ambience", "gains", "encoded", "voices", "files", "covers")
 
 _ENTRY = re.compile(r"[0-9a-f]{64}\.npy")
 _TEMPORARY = re.compile(

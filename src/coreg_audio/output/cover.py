@@ -26,8 +26,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import PIL
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from .. import cache
 from ..timeline.events import BeatEvent, BreathPhase, Timeline
 from ..units import samples_to_float_s
 
@@ -318,9 +320,34 @@ def oklch(lightness: float, chroma: float, hue_deg: float) -> Colour:
 # --- drawing -----------------------------------------------------------------------------------
 
 
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _sane_png(stored: np.ndarray) -> bool:
+    return stored.dtype == np.uint8 and stored.ndim == 1 and stored[:8].tobytes() == _PNG_MAGIC
+
+
 @functools.lru_cache(maxsize=4)
 def _draw(title: str, shape: Shape, hue: int) -> bytes:
-    """The PNG; cached, as a render and its page both want the same cover."""
+    """The PNG; kept in memory, as a render and its page both want the same cover, and in
+    the disk cache, as drawing it takes most of a second before a render can start."""
+    key = cache.content_key(
+        {
+            "cover": [title, repr(shape), hue],
+            "code": cache.source_fingerprint(__file__),
+            "pillow": PIL.__version__,
+        }
+    )
+    covers = cache.store("covers", _sane_png)
+    stored = covers.get(key)
+    if stored is not None:
+        return stored.tobytes()
+    png = _drawn(title, shape, hue)
+    covers.put(key, np.frombuffer(png, dtype=np.uint8))
+    return png
+
+
+def _drawn(title: str, shape: Shape, hue: int) -> bytes:
     size = SIZE_PX * _SCALE
     image = _background(size, hue)
     _draw_ring(image, shape, hue)
