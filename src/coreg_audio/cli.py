@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__, practice
+from . import __version__, memory, practice
 from .errors import CoregError, UsageError
 from .format.overrides import Overrides
 from .format.sounds import TONE_CHOICES
@@ -511,6 +511,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
+    memory.return_large_blocks_when_freed()
     try:
         cli.main(args=argv, prog_name="coreg-audio", standalone_mode=False)
     except click.exceptions.Exit as done:
