@@ -468,3 +468,19 @@ def test_mp3_of_a_limited_track_meets_the_loudness_spec(
     integrated, peak = ffmpeg_ebur128(mp3)
     assert -17.0 <= integrated <= -15.0
     assert peak <= -1.0
+
+
+def test_true_peak_read_in_pieces_equals_the_signal_read_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A peak between two samples at a piece's border is found as when read whole."""
+    from coreg_audio.audio import limiter
+
+    border = limiter._PIECE_SAMPLES
+    x = np.zeros(3 * border + 77, dtype=np.float32)
+    x[border - 1 : border + 1] = [0.9, -0.9]
+    x[-1] = 0.5
+    in_pieces = true_peak_dbtp(x)
+    monkeypatch.setattr(limiter, "_PIECE_SAMPLES", 10 * border)
+    assert in_pieces == true_peak_dbtp(x)
+    assert in_pieces > 20 * math.log10(0.9)

@@ -208,3 +208,14 @@ def test_meter_memory_grows_by_its_energy_figures_only() -> None:
     finally:
         tracemalloc.stop()
     assert growth_per_hour <= 2 * 36_000 * 2 * 8
+
+
+def test_the_meter_ungated_equals_a_short_sound_measured_whole() -> None:
+    """Clips are measured by the track meter a piece at a time: the same figure as whole."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(FS * 3 + 1234) * np.hanning(FS * 3 + 1234) * 0.2
+    meter = LoudnessMeter(channels=1)
+    for start in range(0, x.size, 7001):
+        meter.add(x[start : start + 7001])
+    assert meter.ungated_lufs() == pytest.approx(clip_loudness_lufs(x), abs=1e-6)
+    assert LoudnessMeter(channels=1).ungated_lufs() == -math.inf

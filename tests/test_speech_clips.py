@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -63,7 +67,7 @@ def test_resampling_doubles_22050_and_keeps_the_pitch() -> None:
 
 def test_resampling_leaves_44100_alone_and_handles_other_rates() -> None:
     x = np.linspace(-1, 1, 4410)
-    assert np.array_equal(to_output_rate(x, SAMPLE_RATE_HZ), x)
+    assert np.array_equal(to_output_rate(x, SAMPLE_RATE_HZ), x.astype(np.float32))
     assert to_output_rate(np.zeros(16000), 16000).shape == (44100,)
 
 
@@ -211,3 +215,52 @@ def test_even_out_holds_real_speech_peaks_near_loudness() -> None:
     assert evened.shape == cut.shape
     onset = int(np.argmax(np.abs(evened) > np.abs(evened).max() * db_to_gain(-40)))
     assert onset <= ms_to_samples(2.0)
+
+
+def test_a_clip_worked_in_pieces_equals_the_clip_worked_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pieces of about 1.4 s keep memory bounded; they must not change a sample."""
+    from coreg_audio.speech import clips
+
+    words = np.concatenate(
+        [burst(0.1, 0.4 + 0.1 * (i % 3), 0.2, pitch_hz=150.0 + 20 * i) for i in range(14)]
+    )
+    in_pieces = process_clip(words, ENGINE_RATE_HZ)
+    monkeypatch.setattr(clips, "PIECE_SAMPLES", words.size * 4)
+    whole = process_clip(words, ENGINE_RATE_HZ)
+    assert in_pieces.size > 4 * 65536
+    assert in_pieces.dtype == np.float32
+    np.testing.assert_allclose(in_pieces, whole, rtol=0, atol=2e-6)
+
+
+MEMORY_LIMIT_MB = 300
+
+
+@pytest.mark.slow
+def test_validating_a_minute_of_speech_in_one_item_stays_under_300_mb(tmp_path: Path) -> None:
+    """One long `say` (about a minute of espeak-ng speech) is spoken, finished and cached by a
+    process that never holds more than MEMORY_LIMIT_MB (issue 15's bound)."""
+    sentence = "Let your breath be slow and soft, and notice your partner breathing beside you. "
+    text = (sentence * 13).strip()
+    assert len(text) > 1000
+    script = tmp_path / "long.yaml"
+    script.write_text(
+        f'format: 1\ntitle: Long\nvoice: {{engine: pyttsx3}}\nsteps:\n  - say: "{text}"\n',
+        encoding="utf-8",
+    )
+    probe = (
+        "import resource, subprocess, sys\n"
+        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "print(done.stderr, file=sys.stderr)\n"
+    )
+    env = {**os.environ, "COREG_AUDIO_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run(
+        [sys.executable, "-c", probe, sys.executable, "-m", "coreg_audio", "validate", str(script)],
+        capture_output=True, text=True, env=env, timeout=300, check=True,
+    )  # fmt: skip
+    exit_code, peak_kb = (int(word) for word in done.stdout.split())
+    assert exit_code == 0, done.stderr
+    assert any((tmp_path / "cache").rglob("*")), "the speech was not made"
+    assert peak_kb / 1024 < MEMORY_LIMIT_MB

@@ -40,6 +40,8 @@ _TAPS_PER_SIDE = 8
 _KAISER_BETA = 6.0
 _FRAME_SAMPLES = 16384
 _CHUNK_SAMPLES = 1024
+_PIECE_SAMPLES = 1 << 16
+"""``true_peak_dbtp`` reads a whole signal this many samples at a time."""
 _NEGLIGIBLE_EXCESS = 1e-6
 """An excess this small (a gain within 1e-6 of 1, 9e-6 dB) counts as none, so a release ends."""
 
@@ -109,17 +111,30 @@ def true_peak_dbtp(samples: np.ndarray) -> float:
     The signal is taken as silent before and after, as the limiter takes it;
     silence gives -inf.
     """
-    x = np.asarray(samples, dtype=np.float32)
+    x = np.asarray(samples)
     if x.ndim == 1:
         x = x[:, None]
     if x.size == 0:
         return -math.inf
-    padding = np.zeros((_TAPS_PER_SIDE, x.shape[1]), dtype=np.float32)
-    sample_peak = float(np.max(np.abs(x)))
+    sample_peak = max(
+        float(np.max(np.abs(x[start : start + _PIECE_SAMPLES])))
+        for start in range(0, x.shape[0], _PIECE_SAMPLES)
+    )
     if sample_peak == 0.0:
         return -math.inf
-    padded = np.concatenate([padding, x, padding])
-    peak = float(np.max(_true_peak_per_sample(padded, sample_peak)))
+    # Piece by piece over the signal with K silent samples each side, so memory
+    # stays a few pieces however long the signal is; piece s..e reads
+    # padded[s : e + 2K - 1].
+    length = x.shape[0]
+    peak = 0.0
+    for start in range(0, length + 1, _PIECE_SAMPLES):
+        end = min(start + _PIECE_SAMPLES, length + 1)
+        piece = np.zeros((end - start + 2 * _TAPS_PER_SIDE - 1, x.shape[1]), dtype=np.float32)
+        first = max(start - _TAPS_PER_SIDE, 0)
+        last = min(end + _TAPS_PER_SIDE - 1, length)
+        offset = first - (start - _TAPS_PER_SIDE)
+        piece[offset : offset + last - first] = x[first:last]
+        peak = max(peak, float(np.max(_true_peak_per_sample(piece, sample_peak))))
     return 20.0 * math.log10(peak)
 
 

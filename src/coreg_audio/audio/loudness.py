@@ -243,6 +243,18 @@ class LoudnessMeter:
         self._hop_energy[self._hop_count : needed] = hops
         self._hop_count = needed
 
+    def ungated_lufs(self) -> float:
+        """Ungated loudness of everything added so far (as ``clip_loudness_lufs`` measures a
+        short sound whole); -inf for silence or nothing."""
+        counted = self._hop_count * self._hop_samples + self._squared.shape[1]
+        if counted == 0:
+            return -math.inf
+        energy = self._hop_energy[: self._hop_count].sum(axis=0) + self._squared.sum(axis=1)
+        power = float(np.sum(energy)) / counted
+        if power <= 0.0:
+            return -math.inf
+        return -0.691 + 10.0 * math.log10(power)
+
     def integrated_lufs(self) -> float:
         """Gated loudness of everything added so far; -inf for silence or under 400 ms."""
         hop = self._hop_energy[: self._hop_count]

@@ -4,6 +4,11 @@ Engines pad speech with silence of their own choosing; a cue must sound at its
 event's start, so the clip is cut to begin just before its audible onset and to
 end a little after its last audible sample. Every clip is then evened out (its
 loudest syllables compressed, its peaks held) and made equally loud.
+
+A clip is held whole only as float32 at our rate (and as the engine gave it);
+everything else (levels, gains, loudness, true peaks) is worked out a piece at a
+time, so a minute of speech costs a few tens of megabytes and a short one
+almost nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import math
 import numpy as np
 
 from ..audio.limiter import TruePeakLimiter, true_peak_dbtp
-from ..audio.loudness import SPEECH_REFERENCE_LUFS, clip_loudness_lufs
+from ..audio.loudness import SPEECH_REFERENCE_LUFS, LoudnessMeter
 from ..audio.sounds import fade
 from ..units import db_to_gain, ms_to_samples, rate_ratio
 
@@ -55,6 +60,9 @@ release trims them without taking the syllable's loudness down with them."""
 PEAK_TOLERANCE_DB = 0.1
 PEAK_PASSES = 6
 
+PIECE_SAMPLES = 1 << 16
+"""Clips are worked on this many samples at a time (about 1.4 s)."""
+
 SILENCE_PEAK_DBFS = -60.0
 """An engine's output whose peak is below this holds no speech."""
 
@@ -70,37 +78,63 @@ def load_dsp() -> None:
 
 
 def to_output_rate(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
-    """Samples at our rate (float64), by polyphase resampling (22050 Hz is 2:1)."""
-    x = np.asarray(samples, dtype=np.float64)
+    """Samples at our rate (float32), by polyphase resampling (22050 Hz is 2:1)."""
+    x = np.asarray(samples, dtype=np.float32)
     ratio = rate_ratio(sample_rate_hz)
     if ratio == 1:
         return x
     from scipy.signal import resample_poly  # only on a cache miss: keeps renders light
 
-    return np.asarray(resample_poly(x, ratio.numerator, ratio.denominator), dtype=np.float64)
+    return np.asarray(resample_poly(x, ratio.numerator, ratio.denominator), dtype=np.float32)
+
+
+def _pieces(length: int) -> range:
+    return range(0, length, PIECE_SAMPLES)
 
 
 def audible_span(samples: np.ndarray) -> tuple[int, int]:
     """First and one-past-last sample of the speech, judged against the peak."""
-    magnitude = np.abs(np.asarray(samples, dtype=np.float64))
-    peak = float(magnitude.max()) if magnitude.size else 0.0
+    x = np.asarray(samples)
+    peak = max(
+        (float(np.max(np.abs(x[a : a + PIECE_SAMPLES]))) for a in _pieces(x.size)), default=0.0
+    )
     if peak < db_to_gain(SILENCE_PEAK_DBFS):
         raise NoAudibleSound(f"peak {peak:.2g} is below {SILENCE_PEAK_DBFS} dBFS")
-    onset = int(np.argmax(magnitude > peak * db_to_gain(ONSET_THRESHOLD_DB)))
-    above_tail = magnitude > peak * db_to_gain(TAIL_THRESHOLD_DB)
-    end = magnitude.size - int(np.argmax(above_tail[::-1]))
+    onset_level = peak * db_to_gain(ONSET_THRESHOLD_DB)
+    onset = next(
+        a + int(np.argmax(above))
+        for a in _pieces(x.size)
+        if (above := np.abs(x[a : a + PIECE_SAMPLES]) > onset_level).any()
+    )
+    tail_level = peak * db_to_gain(TAIL_THRESHOLD_DB)
+    end = next(
+        a + above.size - int(np.argmax(above[::-1]))
+        for a in reversed(_pieces(x.size))
+        if (above := np.abs(x[a : a + PIECE_SAMPLES]) > tail_level).any()
+    )
     return onset, end
+
+
+def clip_loudness(samples: np.ndarray) -> float:
+    """Ungated loudness of a clip, measured by the track meter a piece at a time."""
+    x = np.asarray(samples)
+    meter = LoudnessMeter(channels=1)
+    for a in _pieces(x.size):
+        meter.add(x[a : a + PIECE_SAMPLES])
+    return meter.ungated_lufs()
 
 
 def normalize_loudness(
     samples: np.ndarray, target_lufs: float = SPEECH_REFERENCE_LUFS
 ) -> np.ndarray:
-    """Scale to ``target_lufs`` of ungated loudness (clips are shorter than a gating block)."""
-    x = np.asarray(samples, dtype=np.float64)
-    loudness = clip_loudness_lufs(x)
+    """Scale to ``target_lufs`` of ungated loudness (clips are shorter than a gating block);
+    float32, in place when ``samples`` is a float32 array."""
+    x = np.asarray(samples, dtype=np.float32)
+    loudness = clip_loudness(x)
     if not math.isfinite(loudness):
         raise NoAudibleSound("the clip has no measurable loudness")
-    return x * db_to_gain(target_lufs - loudness)
+    x *= np.float32(db_to_gain(target_lufs - loudness))
+    return x
 
 
 def _moving_average(values: np.ndarray, window_samples: int) -> np.ndarray:
@@ -114,29 +148,56 @@ def _moving_average(values: np.ndarray, window_samples: int) -> np.ndarray:
 
 def _limited(samples: np.ndarray, ceiling_dbtp: float) -> np.ndarray:
     limiter = TruePeakLimiter(ceiling_dbtp=ceiling_dbtp, release_ms=PEAK_RELEASE_MS, channels=1)
-    block = samples[:, None].astype(np.float32)
-    return np.concatenate([limiter.process(block), limiter.flush()])[:, 0].astype(np.float64)
+    out = np.empty(samples.size, dtype=np.float32)
+    done = 0
+    for a in [*_pieces(samples.size), None]:
+        ready = limiter.flush() if a is None else limiter.process(samples[a : a + PIECE_SAMPLES])
+        out[done : done + ready.shape[0]] = ready[:, 0]
+        done += ready.shape[0]
+    return out
 
 
-def even_out(samples: np.ndarray) -> np.ndarray:
-    """Compress the louder syllables, then hold true peaks PEAK_TO_LOUDNESS_DB over loudness.
-
-    The compressor looks both ways (a clip is processed whole), so its gain is
-    already down when a syllable starts and nothing pumps; the limiter only
-    trims what the compressor leaves. The result is at SPEECH_REFERENCE_LUFS.
-    """
-    x = np.asarray(samples, dtype=np.float64)
+def _compressor_gain_db(x: np.ndarray, mean_power: float) -> np.ndarray:
+    """The compressor's gain over ``x`` (float64 dB), looking both ways."""
     power = _moving_average(x * x, ms_to_samples(LEVEL_WINDOW_MS))
-    mean_power = float(np.mean(x * x))
-    if mean_power <= 0.0:
-        raise NoAudibleSound("the clip is silent")
     level_db = 10.0 * np.log10(np.maximum(power, 1e-20) / mean_power)
     from scipy.ndimage import maximum_filter1d  # only on a cache miss: keeps renders light
 
     reduction_db = np.maximum(level_db - COMPRESSOR_THRESHOLD_DB, 0.0) * (1 - 1 / COMPRESSOR_RATIO)
     held_db = maximum_filter1d(reduction_db, ms_to_samples(GAIN_HOLD_MS))
-    gain_db = -_moving_average(held_db, ms_to_samples(GAIN_SMOOTHING_MS))
-    compressed = x * np.power(10.0, gain_db / 20.0)
+    gain_db: np.ndarray = -_moving_average(held_db, ms_to_samples(GAIN_SMOOTHING_MS))
+    return gain_db
+
+
+def _reach_samples() -> int:
+    """How far either way one sample's gain depends on the clip: the three windows."""
+    return sum(ms_to_samples(ms) for ms in (LEVEL_WINDOW_MS, GAIN_HOLD_MS, GAIN_SMOOTHING_MS))
+
+
+def even_out(samples: np.ndarray) -> np.ndarray:
+    """Compress the louder syllables, then hold true peaks PEAK_TO_LOUDNESS_DB over loudness.
+
+    The compressor looks both ways, so its gain is already down when a syllable
+    starts and nothing pumps; the limiter only trims what the compressor leaves.
+    Each piece's gain is worked out from the piece and enough of the clip either
+    side to see what the whole clip would (the edges of the clip stay edges).
+    The result (float32) is at SPEECH_REFERENCE_LUFS.
+    """
+    x = np.asarray(samples, dtype=np.float32)
+    mean_power = sum(
+        float(np.sum(np.square(x[a : a + PIECE_SAMPLES], dtype=np.float64)))
+        for a in _pieces(x.size)
+    ) / max(x.size, 1)
+    if mean_power <= 0.0:
+        raise NoAudibleSound("the clip is silent")
+    reach = 2 * _reach_samples()
+    compressed = np.empty(x.size, dtype=np.float32)
+    for a in _pieces(x.size):
+        b = min(a + PIECE_SAMPLES, x.size)
+        first, last = max(a - reach, 0), min(b + reach, x.size)
+        around = x[first:last].astype(np.float64)
+        gain_db = _compressor_gain_db(around, mean_power)[a - first : b - first]
+        compressed[a:b] = around[a - first : b - first] * np.power(10.0, gain_db / 20.0)
     return _peaks_held(normalize_loudness(compressed))
 
 
@@ -162,7 +223,7 @@ def _peaks_held(speech: np.ndarray) -> np.ndarray:
 
 
 def trimmed(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
-    """The engine's speech at our rate, cut to its audible span and faded (float64).
+    """The engine's speech at our rate, cut to its audible span and faded (float32).
 
     The audible onset lands PRE_ROLL_MS after sample 0; the clip ends TAIL_KEEP_MS
     after the last audible sample. Where the engine's audio starts or ends too close
@@ -172,14 +233,14 @@ def trimmed(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
     onset, end = audible_span(x)
     start = onset - ms_to_samples(PRE_ROLL_MS)
     stop = end + ms_to_samples(TAIL_KEEP_MS)
-    kept = np.pad(
-        x[max(start, 0) : min(stop, x.size)],
-        (max(-start, 0), max(stop - x.size, 0)),
-    )
-    faded = fade(kept, ms_to_samples(FADE_IN_MS), ms_to_samples(FADE_OUT_MS))
-    return faded.astype(np.float64)
+    kept = np.zeros(stop - start, dtype=np.float32)
+    kept[max(-start, 0) : max(-start, 0) + min(stop, x.size) - max(start, 0)] = x[
+        max(start, 0) : min(stop, x.size)
+    ]
+    del x
+    return fade(kept, ms_to_samples(FADE_IN_MS), ms_to_samples(FADE_OUT_MS))
 
 
 def process_clip(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
     """Raw engine speech to a finished clip: mono float32, trimmed, evened out, at reference."""
-    return even_out(trimmed(samples, sample_rate_hz)).astype(np.float32)
+    return even_out(trimmed(samples, sample_rate_hz))
