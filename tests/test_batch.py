@@ -581,3 +581,31 @@ def wait_for(found: Callable[[], list[Path]], timeout_s: float) -> list[Path]:
             return items
         time.sleep(0.05)
     return []
+
+
+def test_workers_end_when_the_command_is_killed_outright(
+    tmp_path: Path, builtin_only: dict[str, str]
+) -> None:
+    """SIGKILL gives the command no chance to stop its pool: the workers must see it go."""
+    long_tones = "title: Long\nambience: pink-noise\nsteps:\n  - breathe: {cycles: 30, guide: 0}\n"
+    first = write_library(tmp_path / "first", {"0-long-a": long_tones, "0-long-b": long_tones})
+    out_dir = tmp_path / "phone"
+    command = [sys.executable, "-m", "coreg_audio", "render", "--all", "--out-dir", str(out_dir)]
+    process = subprocess.Popen(
+        [*command, "--jobs", "2"],
+        env={**builtin_only, "COREG_AUDIO_PATH": str(first[0].path.parent)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    partial = wait_for(lambda: [p for p in out_dir.glob(".*.partial-*")], timeout_s=120)
+    assert partial, "no track was being written"
+    workers = [
+        line for line in session_processes(process.pid) if line.split()[0] != str(process.pid)
+    ]
+    assert workers, "render --all started no worker"
+    process.kill()
+    process.wait(timeout=10)
+    left = wait_for(lambda: [] if session_processes(process.pid) else [out_dir], timeout_s=20)
+    assert left, f"workers outlived their parent: {session_processes(process.pid)}"
+    assert [p.name for p in out_dir.iterdir() if ".partial-" in p.name] == []

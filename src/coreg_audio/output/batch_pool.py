@@ -4,17 +4,27 @@ The processes are spawned, never forked: pyttsx3 hangs in a forked child.
 Ctrl-C (or SIGTERM) sets a shared stop flag: each worker notices it at its
 next progress report, abandons its track (the sink deletes the partial file)
 and the pool shuts down before the interruption goes on.
+
+A worker whose parent dies (killed with SIGKILL, no chance to set the flag) is
+sent SIGTERM at once by the kernel on Linux (PR_SET_PDEATHSIG), and everywhere
+a thread of its own notices within a second that its parent is gone; either
+way it abandons its track as on Ctrl-C and ends, so no worker outlives the
+command.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as futures
+import ctypes
+import ctypes.util
 import logging
 import multiprocessing
 import os
 import queue
 import signal
+import sys
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -39,6 +49,10 @@ _STAGE_SHARE = {"speech": (0.0, 0.1), "measure": (0.1, 0.4), "write": (0.4, 1.0)
 """Where each stage of one track's render lies in that track's progress, 0 to 1."""
 _PROGRESS_UNITS = 1000
 _POLL_S = 0.1
+_PARENT_POLL_S = 1.0
+_ORPHAN_GRACE_S = 10.0
+"""How long an orphaned worker may take to abandon its track before it is ended outright."""
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -93,7 +107,7 @@ def run(
         max_workers=workers,
         mp_context=context,
         initializer=_start_worker,
-        initargs=(messages, stop, verbosity.level()),
+        initargs=(messages, stop, verbosity.level(), os.getpid()),
     )
     try:
         pending = {pool.submit(_render_track, i, job): i for i, job in enumerate(jobs)}
@@ -145,8 +159,9 @@ _stop: Any = None
 _busy = False
 
 
-def _start_worker(messages: Any, stop: Any, log_level: int) -> None:
-    """Ctrl-C goes to the main process only: it stops the workers through ``stop``."""
+def _start_worker(messages: Any, stop: Any, log_level: int, parent_pid: int) -> None:
+    """Ctrl-C goes to the main process only: it stops the workers through ``stop``.
+    The worker ends with its parent, however the parent ends."""
     global _messages, _stop
     _messages, _stop = messages, stop
     if log_level < logging.WARNING:
@@ -154,6 +169,29 @@ def _start_worker(messages: Any, stop: Any, log_level: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     signal.signal(signal.SIGTERM, _terminate_worker)
+    _die_with_parent()
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+
+
+def _die_with_parent() -> None:
+    """Ask Linux for SIGTERM when the parent dies (elsewhere the watching thread does it)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """SIGTERM to this worker once its parent is gone (it was adopted by another process);
+    the end outright if abandoning the track takes longer than _ORPHAN_GRACE_S."""
+    while os.getppid() == parent_pid:
+        time.sleep(_PARENT_POLL_S)
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(_ORPHAN_GRACE_S)
+    os._exit(EXIT_INTERRUPTED)
 
 
 def _terminate_worker(signum: int, frame: FrameType | None) -> None:
