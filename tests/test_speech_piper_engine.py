@@ -14,8 +14,7 @@ import pytest
 from coreg_audio.errors import MissingComponent
 from coreg_audio.speech import Speaker, piper_voices
 from coreg_audio.speech.choice import concrete
-from coreg_audio.speech.clips import process_clip
-from coreg_audio.speech.engine import FinishingEngine, VoiceNotFound
+from coreg_audio.speech.engine import VoiceNotFound
 from coreg_audio.speech.piper_engine import NATURAL_RATE_WPM, PiperEngine, length_scale
 from coreg_audio.speech.voice import VoiceSettings
 
@@ -35,7 +34,6 @@ def test_version_and_voices_need_no_worker(engine: PiperEngine) -> None:
     assert "onnxruntime" in engine.version()
     assert [v.id for v in engine.voices()] == ["en_US-joe-medium"]
     assert engine.worker_pid is None
-    assert isinstance(engine, FinishingEngine)
 
 
 def test_rate_is_the_voices_speed(engine: PiperEngine) -> None:
@@ -50,14 +48,17 @@ def test_rate_is_the_voices_speed(engine: PiperEngine) -> None:
     assert faster < 0.9 * normal
 
 
-def test_a_finished_clip_is_the_raw_speech_processed(engine: PiperEngine) -> None:
+def test_the_same_text_is_the_same_speech_and_close_ends_the_worker(
+    engine: PiperEngine,
+) -> None:
     try:
         raw = engine.synthesize("Find the tone again.", VOICE)
-        finished = engine.finished_clip("Find the tone again.", VOICE)
+        again = engine.synthesize("Find the tone again.", VOICE)
         pid = engine.worker_pid
     finally:
         engine.close()
-    np.testing.assert_array_equal(finished, process_clip(raw.samples, raw.sample_rate_hz))
+    np.testing.assert_array_equal(again.samples, raw.samples)
+    assert raw.sample_rate_hz == 22050
     assert pid is not None and not Path(f"/proc/{pid}").exists(), "close ends the worker"
 
 

@@ -8,15 +8,14 @@ import sys
 from collections.abc import Iterator
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
 from coreg_audio.speech import piper_worker
-from coreg_audio.speech.clips import process_clip
 from coreg_audio.speech.piper_voices import find_voice
-from coreg_audio.units import SAMPLE_RATE_HZ
 
 REPLY_TIMEOUT_S = 60.0
 
@@ -66,30 +65,27 @@ def test_it_says_ready_with_the_versions(worker: RawWorker) -> None:
     assert versions["piper-tts"].startswith("1.")
 
 
-def test_it_speaks_raw_and_finished_and_the_same_text_alike(worker: RawWorker) -> None:
+def test_it_speaks_the_same_text_alike_and_never_loads_the_dsp(worker: RawWorker) -> None:
     assert worker.receive()[0] == "ready"
     model, config = joe()
-    status, (raw, rate_hz) = worker.ask("speak", "Breathe in", model, config, 1.0, 30.0, False)
+    status, (raw, rate_hz) = worker.ask("speak", "Breathe in", model, config, 1.0, 30.0)
     assert status == "ok" and rate_hz == 22050 and raw.dtype == np.float32
     assert 0.4 < raw.size / rate_hz < 2.0 and 0.05 < np.max(np.abs(raw)) <= 1.0
-    _, (again, _) = worker.ask("speak", "Breathe in", model, config, 1.0, 30.0, False)
+    _, (again, _) = worker.ask("speak", "Breathe in", model, config, 1.0, 30.0)
     np.testing.assert_array_equal(again, raw)
-    status, (clip, clip_rate_hz) = worker.ask("speak", "Breathe in", model, config, 1.0, 30.0, True)
-    assert status == "ok" and clip_rate_hz == SAMPLE_RATE_HZ
-    np.testing.assert_array_equal(clip, process_clip(raw, rate_hz))
-    _, (slower, _) = worker.ask("speak", "Breathe in", model, config, 1.5, 30.0, False)
+    _, (slower, _) = worker.ask("speak", "Breathe in", model, config, 1.5, 30.0)
     assert slower.size > 1.3 * raw.size, "the length scale slows the voice"
+    maps = Path(f"/proc/{worker.process.pid}/maps").read_text()
+    assert "/scipy/" not in maps, "clips are finished by the caller: the worker stays small"
 
 
 def test_silence_and_failures_are_answers_and_the_worker_goes_on(worker: RawWorker) -> None:
     assert worker.receive()[0] == "ready"
     model, config = joe()
-    status, (nothing, reason) = worker.ask("speak", "...", model, config, 1.0, 30.0, True)
-    assert status == "ok" and nothing is None and "below" in reason
-    status, reason = worker.ask("speak", "Hi", "/no/such.onnx", "/no/such.onnx.json", 1, 30, False)
+    status, reason = worker.ask("speak", "Hi", "/no/such.onnx", "/no/such.onnx.json", 1, 30)
     assert status == "error" and "No such file" in reason
     status, reason = worker.ask("sing", "Hi")
     assert status == "error" and "unknown request 'sing'" in reason
-    assert worker.ask("speak", "Out", model, config, 1.0, 30.0, False)[0] == "ok"
+    assert worker.ask("speak", "Out", model, config, 1.0, 30.0)[0] == "ok"
     worker.conn.send(("quit",))
     assert worker.process.wait(timeout=REPLY_TIMEOUT_S) == 0

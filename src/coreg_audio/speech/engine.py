@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 import numpy as np
 
@@ -111,17 +111,6 @@ class SpeechEngine(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-@runtime_checkable
-class FinishingEngine(Protocol):
-    """An engine that also finishes its clips where it speaks (in its worker process).
-
-    ``finished_clip`` returns what ``clips.process_clip`` makes of the engine's own
-    ``synthesize`` output, and raises ``clips.NoAudibleSound`` where that would.
-    """
-
-    def finished_clip(self, text: str, voice: VoiceSettings) -> np.ndarray: ...
 
 
 def resolve_voice(voices: Sequence[VoiceInfo], settings: VoiceSettings) -> str:

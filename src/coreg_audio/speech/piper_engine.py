@@ -20,7 +20,6 @@ import numpy as np
 
 from ..errors import MissingComponent
 from ..names import UnusableName, author_path
-from .clips import NoAudibleSound
 from .engine import EngineAudio, VoiceInfo, VoiceNotFound
 from .piper_voices import (
     VoiceFile,
@@ -30,7 +29,7 @@ from .piper_voices import (
     installed_voices,
     names_a_path,
 )
-from .piper_worker import THREAD_VARIABLES
+from .piper_worker import MEMORY_VARIABLES, THREAD_VARIABLES
 from .voice import VoiceSettings
 from .worker_process import WorkerProcess
 
@@ -70,7 +69,7 @@ class PiperEngine:
             label="the piper speech engine",
             start_timeout_s=START_TIMEOUT_S,
             on_ready=self._ready,
-            env=dict.fromkeys(THREAD_VARIABLES, "1"),
+            env={**dict.fromkeys(THREAD_VARIABLES, "1"), **MEMORY_VARIABLES},
         )
         self._version: str | None = None
 
@@ -104,17 +103,10 @@ class PiperEngine:
         return [voice.info() for voice in installed_voices()]
 
     def synthesize(self, text: str, voice: VoiceSettings) -> EngineAudio:
-        samples, rate_hz = self._speak(text, voice, finish=False)
+        samples, rate_hz = self._speak(text, voice)
         return EngineAudio(samples=np.asarray(samples, dtype=np.float32), sample_rate_hz=rate_hz)
 
-    def finished_clip(self, text: str, voice: VoiceSettings) -> np.ndarray:
-        """``clips.process_clip`` of the speech, done in the worker; NoAudibleSound if silent."""
-        clip, rate_or_reason = self._speak(text, voice, finish=True)
-        if clip is None:
-            raise NoAudibleSound(str(rate_or_reason))
-        return np.asarray(clip, dtype=np.float32)
-
-    def _speak(self, text: str, voice: VoiceSettings, *, finish: bool) -> tuple[Any, Any]:
+    def _speak(self, text: str, voice: VoiceSettings) -> tuple[Any, Any]:
         found = self.voice_file(voice)
         timeout_s = SPEAK_TIMEOUT_S + SPEAK_TIMEOUT_PER_CHAR_S * len(text)
         answer: tuple[Any, Any] = self._worker.request(
@@ -125,7 +117,6 @@ class PiperEngine:
                 str(found.config),
                 length_scale(found, voice.rate_wpm),
                 timeout_s,
-                finish,
             ),
             timeout_s + REPLY_GRACE_S,
             f"speaking {text[:60]!r}",

@@ -17,15 +17,13 @@ Messages over the connection (file descriptor argv[1])::
 
     on start  -> ("ready", {"piper-tts": VERSION, "onnxruntime": VERSION})
                  | ("missing", reason)
-    ("speak", text, model, config, length_scale, timeout_s, finish)
+    ("speak", text, model, config, length_scale, timeout_s)
               -> ("ok", (float32 samples, sample rate)) | ("error", reason)
-    with ``finish``, the samples are the finished clip (``clips.process_clip``) at
-    the output rate, or ("ok", (None, reason)) when they hold no audible sound
-
-Finishing a clip here rather than in the parent puts its trimming and evening
-out on this worker's core too; it happens in the clip's child, so the memory it
-takes is given back with the child.
     ("quit",), or the parent gone -> the process exits
+
+The clip is finished (trimmed, evened out) by the process that asked for it,
+not here: the DSP it needs (scipy, some 70 MB) stays out of the worker, so a
+worker and each clip's child stay within 300 MB beside the voice's 200.
 """
 
 from __future__ import annotations
@@ -47,6 +45,13 @@ NOISE_SEED = 1
 """The seed of the model's noise generators: one fixed voice, run after run."""
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 """Set to 1 by the parent: one worker per core, each on one thread (and safe to fork)."""
+MEMORY_VARIABLES = {"MALLOC_MMAP_THRESHOLD_": "131072"}
+"""Set by the parent: a sentence's large buffers are mapped and unmapped, never kept in the heap.
+
+The model's working memory grows with the sentence (some 15 MB a second of
+speech); onnxruntime's own arena would keep it and round it up to a power of
+two, and glibc's heap would keep what it gave back, so both are left out
+(the clips do not change: only where memory comes from)."""
 
 
 class LoadedVoice:
@@ -63,6 +68,7 @@ class LoadedVoice:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
+        options.enable_cpu_mem_arena = False
         session = onnxruntime.InferenceSession(
             model, sess_options=options, providers=["CPUExecutionProvider"]
         )
@@ -72,30 +78,16 @@ class LoadedVoice:
         )
         self.voice.phonemize("ready")  # starts espeak-ng's phonemizer once, before any fork
 
-    def speak(self, text: str, length_scale: float, finish: bool) -> tuple[Any, Any]:
+    def speak(self, text: str, length_scale: float) -> tuple[Any, Any]:
         """Mono float32 samples in [-1, 1] and their rate (sentences joined as Piper speaks
-        them), or with ``finish`` what ``finished`` makes of them."""
+        them)."""
         import numpy as np
         from piper import SynthesisConfig
 
         config = SynthesisConfig(length_scale=length_scale, normalize_audio=False)
         chunks = [chunk.audio_float_array for chunk in self.voice.synthesize(text, config)]
         samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
-        rate_hz = self.voice.config.sample_rate
-        if finish:
-            return finished(samples, rate_hz)
-        return samples.astype(np.float32, copy=False), rate_hz
-
-
-def finished(samples: Any, rate_hz: int) -> tuple[Any, int | str]:
-    """The finished clip and the output rate, or None and why there is nothing to hear."""
-    from ..units import SAMPLE_RATE_HZ
-    from .clips import NoAudibleSound, process_clip
-
-    try:
-        return process_clip(samples, rate_hz), SAMPLE_RATE_HZ
-    except NoAudibleSound as silent:
-        return None, str(silent)
+        return samples.astype(np.float32, copy=False), self.voice.config.sample_rate
 
 
 def versions() -> dict[str, str]:
@@ -109,9 +101,6 @@ def serve(conn: Connection) -> None:
         import onnxruntime  # noqa: F401
         import piper  # noqa: F401
 
-        from . import clips  # with numpy and the scipy parts it uses: once, not in every child
-
-        clips.load_dsp()
         found = versions()
     except Exception as exc:
         reply(conn, ("missing", f"{type(exc).__name__}: {exc}"))
@@ -128,11 +117,11 @@ def serve(conn: Connection) -> None:
         try:
             if request[0] != "speak":
                 raise ValueError(f"unknown request {request[0]!r}")
-            _, text, model, config, length_scale, timeout_s, finish = request
+            _, text, model, config, length_scale, timeout_s = request
             if loaded is None or loaded.key != (model, config):
                 loaded = None  # one voice in memory at a time: let the last one go first
                 loaded = LoadedVoice(model, config)
-            speak = functools.partial(loaded.speak, text, length_scale, finish)
+            speak = functools.partial(loaded.speak, text, length_scale)
             result = in_forked_child(speak, timeout_s) if hasattr(os, "fork") else speak()
             answer: tuple[str, Any] = ("ok", result)
         except Exception as exc:

@@ -22,7 +22,6 @@ from .cache import ClipCache, clip_key
 from .choice import AUTO, concrete
 from .clips import NoAudibleSound, process_clip
 from .engine import (
-    FinishingEngine,
     SilentSpeech,
     SpeechEngine,
     UnknownEngine,
@@ -276,8 +275,7 @@ class Speaker:
     def _synthesize(self, item: Item, engine: SpeechEngine | None = None) -> np.ndarray:
         """Speak and finish ``item`` (on ``engine``, else this Speaker's own) and keep it.
 
-        An engine with ``finished_clip`` finishes the clip in its own process, on a
-        core of its own; otherwise it is finished here.
+        The clip is finished here, in this thread (numpy lets the other threads run).
         """
         text, voice = item
         failure = self._failures.get(item)
@@ -286,11 +284,6 @@ class Speaker:
         if not text.strip():
             raise SilentSpeech(text, "there is nothing to speak: the text is empty")
         speaker = engine or self._engine(voice)
-        if isinstance(speaker, FinishingEngine):
-            finishing = speaker
-            return self._keep(
-                item, self._processed(item, lambda: finishing.finished_clip(text, voice))
-            )
         audio = speaker.synthesize(text, voice)
         return self._keep(
             item, self._processed(item, lambda: process_clip(audio.samples, audio.sample_rate_hz))
