@@ -15,7 +15,11 @@ Rows (the goals of the speed issue):
 - ``play``: first sound after launch on a PulseAudio null sink, after an MP3 render;
 - mixing with pydub's ``overlay`` the same timeline, against coreg-audio's mixer;
 - breath-sync with the natural (Piper) voice: a cold render against a warm one, and
-  the peak memory of the render process and of each speech worker.
+  the peak memory of the render process and of each speech worker;
+- one spoken item of over 1,000 characters (about a minute of Piper speech): the
+  largest peak memory of any process of its ``validate`` and its ``render`` (the
+  command, its speech workers and the children that speak, ffmpeg), from an
+  empty cache, against a one-sentence item's; every process within 300 MB.
 """
 
 from __future__ import annotations
@@ -74,6 +78,20 @@ def practice_yaml(minutes: int) -> str:
           - section: Closing
           - bell: 2
         """)
+
+
+LONG_SENTENCE = "Let your breath be slow and soft, and notice your partner breathing beside you. "
+LONG_ITEM_TEXT = (LONG_SENTENCE * 13).strip()
+MEMORY_LIMIT_MB = 300
+
+
+def one_item_yaml(text: str) -> str:
+    return f'title: One item\nvoice: {{engine: piper}}\nsteps:\n  - say: "{text}"\n'
+
+
+def largest_process_mb(report: dict[str, Any]) -> float:
+    """The highest peak of the command and of every process it waited for."""
+    return max(float(report["max_rss_mb"]), float(report["children_max_rss_mb"]))
 
 
 def timed(command: list[str], env: dict[str, str]) -> tuple[float, dict[str, Any]]:
@@ -149,10 +167,17 @@ def children_of(pid: int) -> list[int]:
     return [int(child) for child in text.split()]
 
 
+def descendants_of(pid: int) -> list[int]:
+    """Children, their children and so on (a speech worker's child that speaks one clip)."""
+    found = children_of(pid)
+    return found + [grandchild for child in found for grandchild in descendants_of(child)]
+
+
 def timed_with_workers(
     command: list[str], env: dict[str, str], worker_module: str
 ) -> tuple[float, dict[str, Any], float]:
-    """``timed``, and the largest peak memory (MB) of its speech workers, polled from /proc."""
+    """``timed``, and the largest peak memory (MB) of its speech workers and their children
+    (of every process under it when ``worker_module`` is empty), polled from /proc."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as report_file:
         report_path = Path(report_file.name)
     began = time.perf_counter()
@@ -166,7 +191,7 @@ def timed_with_workers(
     )
     peaks: dict[int, int] = {}
     while process.poll() is None:
-        for child in children_of(process.pid):
+        for child in descendants_of(process.pid):
             try:
                 cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
             except OSError:
@@ -384,6 +409,44 @@ class Bench:
                 runs=worker_mb,
             )
         )
+
+    def memory_rows(self) -> None:
+        """A very long spoken item through validate and render, each from an empty cache."""
+        scripts = self.folder / "scripts"
+        (scripts / "one-short-item.yaml").write_text(one_item_yaml(LONG_SENTENCE.strip()))
+        (scripts / "one-long-item.yaml").write_text(one_item_yaml(LONG_ITEM_TEXT))
+
+        def peak_mb(command: list[str], run: int) -> float:
+            cache = self.folder / f"cache-memory-{run}"
+            _, report, polled_mb = timed_with_workers(command, self.env(cache), "")
+            shutil.rmtree(cache, ignore_errors=True)
+            return max(largest_process_mb(report), polled_mb)
+
+        short = [peak_mb(["validate", "one-short-item"], run) for run in range(self.runs)]
+        baseline = statistics.median(short)
+        self.add(
+            Row("one-sentence say, Piper: largest process of validate (baseline)", baseline, "MB",
+                runs=short)
+        )  # fmt: skip
+        out = self.folder / "one-long-item.mp3"
+        for what, command in (
+            ("validate", ["validate", "one-long-item"]),
+            ("render", ["render", "one-long-item", "-o", str(out)]),
+        ):
+            runs = [peak_mb(command, run) for run in range(self.runs)]
+            median = statistics.median(runs)
+            self.add(
+                Row(
+                    f"{len(LONG_ITEM_TEXT):,}-character say, Piper: largest process of {what}",
+                    median,
+                    "MB",
+                    baseline,
+                    median / baseline,
+                    f"<= {MEMORY_LIMIT_MB} MB",
+                    max(runs) <= MEMORY_LIMIT_MB,
+                    runs,
+                )
+            )
 
     def render_all_rows(self) -> None:
         """render --all over a set of practices, one process against two."""
@@ -618,11 +681,13 @@ def main() -> int:
         help="where to write the figures",
     )
     parser.add_argument(
-        "--only", choices=("render", "list", "all", "play", "overlay", "voice"), action="append"
+        "--only",
+        choices=("render", "list", "all", "play", "overlay", "voice", "memory"),
+        action="append",
     )
     args = parser.parse_args()
     runs = args.runs or (1 if args.short else 3)
-    sections = args.only or ["render", "list", "all", "play", "overlay", "voice"]
+    sections = args.only or ["render", "list", "all", "play", "overlay", "voice", "memory"]
     with tempfile.TemporaryDirectory(prefix="coreg-bench-") as folder:
         bench = Bench(Path(folder), runs, args.short)
         began = time.perf_counter()
@@ -638,6 +703,8 @@ def main() -> int:
             bench.overlay_rows()
         if "voice" in sections:
             bench.natural_voice_rows()
+        if "memory" in sections:
+            bench.memory_rows()
         print_table(bench.rows)
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(

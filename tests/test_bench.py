@@ -42,6 +42,9 @@ def test_the_short_benchmark_prints_every_row_and_writes_json(tmp_path: Path) ->
         "peak RSS of each Piper worker",
         "breath-sync warm render: peak RSS",
         "breath-sync cold render: peak RSS of the render process",
+        "one-sentence say, Piper: largest process of validate (baseline)",
+        "-character say, Piper: largest process of validate",
+        "-character say, Piper: largest process of render",
     ):
         assert expected in names, expected
     for row in rows:
