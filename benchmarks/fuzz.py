@@ -8,11 +8,24 @@ re-indented; values replaced by numbers out of range, other types, names the
 system refuses, control characters, long strings; bytes flipped) with a seed of
 its own, so a finding is reproduced with ``--only SEED``.
 
+Speech is what costs: a text never said before takes a second or more to make,
+while the checks themselves take milliseconds. So the fuzz never invents words
+to speak. Where a mutation lands on spoken words (a ``say`` or ``text`` value)
+it either puts there words the same source already speaks, or words that must
+be refused before any speech (control characters, empty, ``null``, a list or
+mapping, an unknown tag); a line is never cut, and no character but a refused
+one inserted, inside spoken words. A warm-up, not counted, validates every
+source as it is and with every voice a mutation can give it (its ``voice``
+lines dropped or replaced by each value the mutations use), so that speech is
+in the run's cache before the first case. What is left to speak (counts a
+mutated pattern reaches, a source's words under another source's voice) is
+counted: the report says how many cases still needed new speech, apart.
+
 A finding is any exit code but 0 or 1, any line on stderr that is not
 ``PATH:LINE:COL: error: ...`` (a traceback, ``unexpected ...``), an exit 1 with
 no such line, or a case over 5 s. Findings are printed with their seed and the
 mutated text is kept in ``--keep`` (default: fuzz-findings/). The speech cache
-is one temporary folder for the run, so a text said once is not made again.
+is one temporary folder for the run.
 """
 
 from __future__ import annotations
@@ -28,6 +41,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 CONFORMANCE = Path(os.environ.get("COREG_AUDIO_CONFORMANCE", "/work/shared/conformance"))
@@ -47,11 +61,31 @@ INSERTS = (
     "\x00", "\ufeff", "\x1b[2J", "\udcff", "é", "\u0301", ":", "- ", "{", "]", "'", '"', "&", "*",
     "%", "@", "`",
 )  # fmt: skip
+SPOKEN_KEYS = ("say", "text")
+REFUSED_WORDS = (
+    "", "~", "null", "''", "[]", "{}", "[1, [2, {3: 4}]]", '"\\0name"', '"\\x00"',
+    '"\\u202e\\t\\r"', '"\\x1b[2J"', '"a\\x07b"', "!!binary AAAA", "*a", "&a",
+)  # fmt: skip
+"""Values for spoken words that validate must refuse before any speech is made."""
+REFUSED_INSERTS = ("\x00", "\x1b[2J", "\x07", "\x7f", "\udcff")
+"""Characters that make spoken words refused wherever they are inserted."""
+_SPOKEN_BLOCK = re.compile(r"^(\s*(?:-\s+)?(?:say|text)\s*:)(.*)$")
+_SPOKEN_FLOW = re.compile(r"\btext\s*:(\s*(?:\"[^\"]*\"|'[^']*'|[^,}]*))")
 KEYS = (
     "say", "breathe", "rock", "walk", "bell", "pause", "section", "check-in", "repeat",
     "cycles", "pattern", "to", "guide", "count", "after", "level", "sound", "voice", "rate",
     "ambience", "tones", "lead", "tail", "params", "format", "title", "steps", "over",
 )  # fmt: skip
+
+
+@dataclass
+class Run:
+    """What a run found, every case's time, and the times of cases that made new speech."""
+
+    findings: list[Finding]
+    times: list[float]
+    speaking_times: list[float]
+    warm_up_s: float
 
 
 @dataclass(frozen=True)
@@ -60,6 +94,38 @@ class Finding:
     source: str
     reason: str
     text: str
+
+
+def spoken_span(line: str) -> tuple[int, int] | None:
+    """Where the spoken words of ``line`` are, from just after the colon, if it holds any
+    (``say: ...``, ``text: ...``): a character anywhere in there changes what is said."""
+    block = _SPOKEN_BLOCK.match(line)
+    if block is not None and block.group(2).strip():
+        return block.start(2), block.end(2)
+    flow = _SPOKEN_FLOW.search(line)
+    if flow is not None:
+        return flow.start(1), flow.end(1)
+    return None
+
+
+def spoken_texts(text: str) -> list[str]:
+    """The spoken words of a source, as written (its own, so its voice has said them)."""
+    found = []
+    for line in text.splitlines():
+        span = spoken_span(line)
+        if span is not None and line[span[0] : span[1]].strip():
+            found.append(line[span[0] : span[1]].strip())
+    return found
+
+
+def _spoken_value(rng: random.Random) -> str:
+    """Words already said by this source, or words refused before any speech."""
+    if _OWN_WORDS and rng.random() < 0.5:
+        return rng.choice(_OWN_WORDS)
+    return rng.choice(REFUSED_WORDS)
+
+
+_OWN_WORDS: list[str] = []
 
 
 def corpus() -> list[tuple[str, str]]:
@@ -88,9 +154,14 @@ def _swap(lines: list[str], rng: random.Random) -> None:
 
 
 def _cut(lines: list[str], rng: random.Random) -> None:
+    """The file cut short; inside spoken words, before or after them."""
     if lines:
         i = rng.randrange(len(lines))
-        lines[i] = lines[i][: rng.randrange(len(lines[i]) + 1)]
+        at = rng.randrange(len(lines[i]) + 1)
+        span = spoken_span(lines[i])
+        if span is not None and span[0] < at < span[1]:
+            at = rng.choice(span)
+        lines[i] = lines[i][:at]
         del lines[i + 1 :]
 
 
@@ -106,23 +177,37 @@ def _value(lines: list[str], rng: random.Random) -> None:
     if spots:
         i = rng.choice(spots)
         head = lines[i][: lines[i].index(":") + 1]
-        lines[i] = f"{head} {rng.choice(VALUES)}"
+        spoken = head.strip(" -{").rstrip(":").strip() in SPOKEN_KEYS
+        lines[i] = f"{head} {_spoken_value(rng) if spoken else rng.choice(VALUES)}"
 
 
 def _inline(lines: list[str], rng: random.Random) -> None:
     """A number inside a flow mapping (cycles, levels, patterns) replaced."""
-    spots = [i for i, line in enumerate(lines) if re.search(r"-?\d+(\.\d+)?", line)]
+    number = re.compile(r"-?\d+(\.\d+)?")
+    spots = [
+        (i, found)
+        for i, line in enumerate(lines)
+        for found in number.finditer(line)
+        if not _inside_spoken(line, found.start())
+    ]
     if spots:
-        i = rng.choice(spots)
+        i, found = rng.choice(spots)
         value = rng.choice(VALUES).strip("'")
-        lines[i] = re.sub(r"-?\d+(\.\d+)?", lambda _: value, lines[i], count=1)
+        lines[i] = lines[i][: found.start()] + value + lines[i][found.end() :]
+
+
+def _inside_spoken(line: str, at: int) -> bool:
+    span = spoken_span(line)
+    return span is not None and span[0] <= at <= span[1]
 
 
 def _key(lines: list[str], rng: random.Random) -> None:
     """A step or key added where it may or may not belong."""
     i = rng.randrange(len(lines) + 1)
     indent = rng.choice(("", "  ", "  - ", "    "))
-    lines.insert(i, f"{indent}{rng.choice(KEYS)}: {rng.choice(VALUES)}")
+    key = rng.choice(KEYS)
+    value = _spoken_value(rng) if key in SPOKEN_KEYS else rng.choice(VALUES)
+    lines.insert(i, f"{indent}{key}: {value}")
 
 
 def _bytes(lines: list[str], rng: random.Random) -> None:
@@ -130,7 +215,8 @@ def _bytes(lines: list[str], rng: random.Random) -> None:
         i = rng.randrange(len(lines))
         line = lines[i]
         at = rng.randrange(len(line) + 1)
-        lines[i] = line[:at] + rng.choice(INSERTS) + line[at:]
+        inserts = REFUSED_INSERTS if _inside_spoken(line, at) else INSERTS
+        lines[i] = line[:at] + rng.choice(inserts) + line[at:]
 
 
 MUTATIONS: tuple[Callable[[list[str], random.Random], None], ...] = (
@@ -140,8 +226,10 @@ MUTATIONS: tuple[Callable[[list[str], random.Random], None], ...] = (
 
 def mutated(seed: int, sources: list[tuple[str, str]]) -> tuple[str, str]:
     """(source name, mutated text) of case ``seed``: the same seed, the same case."""
+    global _OWN_WORDS
     rng = random.Random(seed)
     name, text = rng.choice(sources)
+    _OWN_WORDS = spoken_texts(text)
     lines = text.splitlines()
     for _ in range(rng.randint(1, 4)):
         rng.choice(MUTATIONS)(lines, rng)
@@ -170,24 +258,64 @@ _FOLDER = Path()
 _SLOW_S = SLOW_S
 
 
+_SPOKEN_CLIPS = 0
+"""Clips this process has made (not found in the cache) so far."""
+
+
 def _start_worker(sources: list[tuple[str, str]], folder: Path, slow_s: float) -> None:
     global _SOURCES, _FOLDER, _SLOW_S
     _SOURCES, _FOLDER, _SLOW_S = sources, folder, slow_s
+    from coreg_audio.speech.speaker import Speaker
+
+    synthesize = Speaker._synthesize
+
+    def counted(self: Speaker, *args: Any, **kwargs: Any) -> Any:
+        global _SPOKEN_CLIPS
+        _SPOKEN_CLIPS += 1
+        return synthesize(self, *args, **kwargs)
+
+    Speaker._synthesize = counted  # type: ignore[method-assign]
 
 
-def _warm(index: int) -> None:
-    """Validate one unmutated source, so its speech is in the cache before the timing starts."""
+def warm_up_texts(sources: list[tuple[str, str]]) -> list[str]:
+    """Every source as it is, and with each of its voice lines dropped, given each value the
+    mutations use, or a number in it replaced: the voices a case can speak with."""
+    texts = []
+    for _, text in sources:
+        texts.append(text)
+        lines = text.splitlines()
+        for i, line in enumerate(lines):
+            if not re.match(r"^\s*(?:-\s+)?voice\s*:", line):
+                continue
+            head = line[: line.index(":") + 1]
+            variants = [""] + [f"{head} {value}" for value in VALUES]
+            number = re.search(r"-?\d+(\.\d+)?", line)
+            if number is not None:
+                variants += [
+                    line[: number.start()] + value.strip("'") + line[number.end() :]
+                    for value in VALUES
+                ]
+            for variant in variants:
+                changed = [*lines[:i], *([variant] if variant else []), *lines[i + 1 :]]
+                texts.append("\n".join(changed) + "\n")
+    return texts
+
+
+def _warm(indexed: tuple[int, str]) -> None:
+    """Validate one warm-up text, so its speech is in the cache before the timing starts."""
     from click.testing import CliRunner
 
     from coreg_audio.cli import cli
 
+    index, text = indexed
     path = _FOLDER / f"warm-{index}.yaml"
-    path.write_text(_SOURCES[index][1], encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     CliRunner().invoke(cli, ["validate", str(path)])
 
 
-def run_case(seed: int) -> tuple[int, float, Finding | None]:
-    """Validate case ``seed`` in this process, as the command line would."""
+def run_case(seed: int) -> tuple[int, float, Finding | None, bool]:
+    """Validate case ``seed`` in this process, as the command line would; whether it made
+    speech the cache did not have."""
     from click.testing import CliRunner
 
     from coreg_audio.cli import cli
@@ -195,6 +323,7 @@ def run_case(seed: int) -> tuple[int, float, Finding | None]:
     source, text = mutated(seed, _SOURCES)
     path = _FOLDER / f"case-{os.getpid()}.yaml"
     path.write_text(text, encoding="utf-8", errors="surrogateescape")
+    spoken_before = _SPOKEN_CLIPS
     started = time.perf_counter()
     result = CliRunner().invoke(cli, ["validate", str(path)], catch_exceptions=True)
     elapsed_s = time.perf_counter() - started
@@ -203,7 +332,7 @@ def run_case(seed: int) -> tuple[int, float, Finding | None]:
         stderr += f"\nTraceback: {type(result.exception).__name__}: {result.exception}"
     reason = judge(path, result.exit_code, stderr, elapsed_s, _SLOW_S)
     finding = None if reason is None else Finding(seed, source, reason, text)
-    return seed, elapsed_s, finding
+    return seed, elapsed_s, finding, spoken_before < _SPOKEN_CLIPS
 
 
 def fuzz(
@@ -212,30 +341,39 @@ def fuzz(
     first_seed: int,
     progress: Callable[[int], None] | None = None,
     slow_s: float = SLOW_S,
-) -> tuple[list[Finding], list[float]]:
-    """Run ``cases`` mutated practices through ``validate`` on ``jobs`` processes.
+    voices: bool = True,
+) -> Run:
+    """Run ``cases`` mutated practices through ``validate`` on ``jobs`` processes, after a
+    warm-up (not counted) that puts the speech of every source and voice in the cache.
 
     ``slow_s`` is the time a case may take; a test on a loaded machine gives
-    ``math.inf`` and leaves time to the real run.
+    ``math.inf`` and leaves time to the real run. Without ``voices`` the warm-up
+    speaks the sources as they are only (minutes fewer; a short run's cases may
+    then make some speech, counted as ever).
     """
     sources = corpus()
-    findings: list[Finding] = []
-    times: list[float] = []
+    run = Run([], [], [], 0.0)
     with tempfile.TemporaryDirectory(prefix="coreg-audio-fuzz-") as folder:
         os.environ.setdefault("COREG_AUDIO_CACHE_DIR", str(Path(folder) / "cache"))
         context = multiprocessing.get_context("spawn")
         with context.Pool(jobs, _start_worker, (sources, Path(folder), slow_s)) as pool:
-            pool.map(_warm, range(len(sources)))
+            started = time.monotonic()
+            warm = warm_up_texts(sources) if voices else [text for _, text in sources]
+            pool.map(_warm, enumerate(warm), chunksize=4)
+            run.warm_up_s = time.monotonic() - started
             seeds: Iterator[int] = iter(range(first_seed, first_seed + cases))
-            for done, (_, elapsed_s, finding) in enumerate(
+            for done, (_, elapsed_s, finding, spoke) in enumerate(
                 pool.imap_unordered(run_case, seeds, chunksize=8), start=1
             ):
-                times.append(elapsed_s)
+                run.times.append(elapsed_s)
+                if spoke:
+                    run.speaking_times.append(elapsed_s)
                 if finding is not None:
-                    findings.append(finding)
+                    run.findings.append(finding)
                 if progress is not None:
                     progress(done)
-    return sorted(findings, key=lambda f: f.seed), times
+    run.findings.sort(key=lambda f: f.seed)
+    return run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -255,14 +393,21 @@ def main(argv: list[str] | None = None) -> int:
             rate = done / max(time.monotonic() - started, 1e-9)
             print(f"{done}/{args.cases} cases, {rate:.1f} a second", file=sys.stderr, flush=True)
 
-    findings, times = fuzz(args.cases, args.jobs, args.seed, report)
-    wall_s = time.monotonic() - started
-    times.sort()
+    run = fuzz(args.cases, args.jobs, args.seed, report)
+    findings, times = run.findings, sorted(run.times)
+    cases_s = time.monotonic() - started - run.warm_up_s
     print(
-        f"{len(times)} cases in {wall_s:.0f} s on {args.jobs} processes; slowest "
+        f"warm-up {run.warm_up_s:.0f} s; {len(times)} cases in {cases_s:.0f} s on {args.jobs} "
+        f"processes ({len(times) / max(cases_s, 1e-9):.1f} a second); slowest "
         f"{times[-1]:.2f} s, median {times[len(times) // 2] * 1000:.0f} ms; "
         f"{len(findings)} findings"
     )
+    speaking = sorted(run.speaking_times)
+    if speaking:
+        print(
+            f"{len(speaking)} cases made speech the warm-up had not: slowest "
+            f"{speaking[-1]:.2f} s, median {speaking[len(speaking) // 2] * 1000:.0f} ms"
+        )
     if findings:
         args.keep.mkdir(parents=True, exist_ok=True)
     for finding in findings:
