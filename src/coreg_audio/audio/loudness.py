@@ -243,13 +243,24 @@ class LoudnessMeter:
         self._hop_energy[self._hop_count : needed] = hops
         self._hop_count = needed
 
+    def _squared_so_far(self) -> np.ndarray:
+        """The squared weighted samples not yet in a hop, with those still waiting weighed
+        (without taking them: more may follow)."""
+        if not self._pending.shape[1]:
+            return self._squared
+        history = self._history
+        squared = np.concatenate([self._squared, np.square(self._weigh(self._pending))], axis=1)
+        self._history = history
+        return squared
+
     def ungated_lufs(self) -> float:
         """Ungated loudness of everything added so far (as ``clip_loudness_lufs`` measures a
         short sound whole); -inf for silence or nothing."""
-        counted = self._hop_count * self._hop_samples + self._squared.shape[1]
+        squared = self._squared_so_far()
+        counted = self._hop_count * self._hop_samples + squared.shape[1]
         if counted == 0:
             return -math.inf
-        energy = self._hop_energy[: self._hop_count].sum(axis=0) + self._squared.sum(axis=1)
+        energy = self._hop_energy[: self._hop_count].sum(axis=0) + squared.sum(axis=1)
         power = float(np.sum(energy)) / counted
         if power <= 0.0:
             return -math.inf
@@ -259,10 +270,7 @@ class LoudnessMeter:
         """Gated loudness of everything added so far; -inf for silence or under 400 ms."""
         hop = self._hop_energy[: self._hop_count]
         if self._pending.shape[1]:
-            history = self._history
-            squared = np.concatenate([self._squared, np.square(self._weigh(self._pending))], axis=1)
-            self._history = history
-            tail, _ = self._hops_of(squared)
+            tail, _ = self._hops_of(self._squared_so_far())
             hop = np.concatenate([hop, tail])
         if hop.shape[0] < _HOPS_PER_BLOCK:
             return -math.inf
