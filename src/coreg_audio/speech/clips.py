@@ -71,12 +71,6 @@ class NoAudibleSound(ValueError):
     """The samples hold nothing louder than SILENCE_PEAK_DBFS."""
 
 
-def load_dsp() -> None:
-    """Import the scipy parts clips need now (they are imported on first use otherwise)."""
-    import scipy.ndimage
-    import scipy.signal  # noqa: F401
-
-
 def to_output_rate(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
     """Samples at our rate (float32), by polyphase resampling (22050 Hz is 2:1)."""
     x = np.asarray(samples, dtype=np.float32)
