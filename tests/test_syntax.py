@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,21 @@ def test_later_steps_keep_their_numbers_after_a_broken_one() -> None:
     lines = problems_of("title: T\nsteps:\n  - say: {a}, x\n  - pause: nope\n")
     assert lines[-1].startswith("x.yaml:4:")
     assert "step 2" in lines[-1]
+
+
+def _too_long(*_: object) -> None:
+    raise TimeoutError("compose went on for 20 s")
+
+
+def test_a_mistake_that_setting_aside_cannot_mend_ends_the_reading() -> None:
+    """Found by make fuzz: a flow mapping left open near the end once made compose loop forever."""
+    path = Path(__file__).parent / "syntax-cases" / "flow-mapping-open-at-the-end.yaml"
+    previous = signal.signal(signal.SIGALRM, _too_long)
+    signal.alarm(20)
+    try:
+        composed = compose(path.read_text(encoding="utf-8"), path.name)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert composed.root is None
+    assert [problem.line for problem in composed.problems] == [56, 57, 61]

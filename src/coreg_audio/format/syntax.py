@@ -164,13 +164,18 @@ def compose(text: str, display_path: str) -> Composed:
     """Compose ``text``; every syntax mistake becomes a problem and the rest is composed.
 
     Raises ``yaml.YAMLError`` (and ``RecursionError``) only for what this cannot
-    place on a line: the caller reports those as before.
+    place on a line: the caller reports those as before. Each round must set more
+    aside than the last; when one cannot, the rest of the file is left unread.
     """
     lines = _Lines(text.splitlines(keepends=True))
     problems: list[Problem] = []
     last: Diagnosis | None = None
+    tried: set[str] = set()
     while True:
         masked, broken = lines.masked()
+        if masked in tried:
+            return Composed(None, masked, tuple(problems), broken)
+        tried.add(masked)
         try:
             root = yaml.compose(masked, Loader=yaml.SafeLoader)
         except yaml.MarkedYAMLError as error:
