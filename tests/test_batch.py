@@ -511,7 +511,12 @@ def test_render_all_fills_a_folder_for_the_phone(
     assert playlist[0] == "#EXTM3U"
     assert playlist[2::2] == [f"{name}.mp3" for name in names]
     assert [line.split(",", 1)[1] for line in playlist[1::2]] == [row["title"] for row in listed]
+    exact = {
+        row["name"]: row for row in json.loads(coreg("list", "--json", env=builtin_only).stdout)
+    }
     for number, row in enumerate(listed, start=1):
+        assert not exact[row["name"]].get("estimated"), "rendering left every length exact"
+        row = exact[row["name"]]
         mp3 = out_dir / f"{row['name']}.mp3"
         assert_phone_ready_mp3(mp3, row["title"], f"{number}/{len(names)}", "coreg-audio practices")
         assert playlist[2 * number - 1].startswith(f"#EXTINF:{round(row['duration'])},")
