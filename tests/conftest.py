@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,6 +18,18 @@ from coreg_audio.speech.voice import VoiceSettings
 from coreg_audio.units import SAMPLE_RATE_HZ
 
 from .pulse import PulseServer, pulse_server
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C reaches the commands the tests start, however the suite was started.
+
+    A background job of a non-interactive shell starts with SIGINT ignored, and
+    every process started from it would inherit that, so the Ctrl-C tests would
+    test nothing; a handled SIGINT here is reset to the default in each child.
+    """
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
 
 REPO = Path(__file__).resolve().parents[1]
 CONFORMANCE = REPO / "tests" / "conformance"
