@@ -37,8 +37,9 @@ MERGE_TAG = "tag:yaml.org,2002:merge"
 MAX_NODES = 100_000
 MAX_DEPTH = 40
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+CONTROL_CHARACTERS = r"\x00-\x08\x0b-\x1f\x7f"
 """Characters no engine speaks and no page shows (a tab and a line break are kept)."""
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _NUMBER_RE = re.compile(r"^[-+]?(?P<int>\d*)(\.(?P<frac>\d*))?([eE](?P<exp>[-+]?\d+))?$")
 

@@ -18,7 +18,7 @@ import yaml
 
 from .languages import WORD_PARTS, WORDED, default_word_phrase, words_for
 from .model import BUILT_IN, Step, Text
-from .nodes import NAME_RE, NodeReader, range_phrase
+from .nodes import CONTROL_CHARACTERS, NAME_RE, NodeReader, range_phrase
 
 if TYPE_CHECKING:
     from .keys import StepInput
@@ -175,7 +175,7 @@ class Words(Value[Text]):
 
     def schema(self, doc: str, default: object = None) -> Schema:
         types = [*TEXT_TYPES, "null"] if self.silent_allowed else TEXT_TYPES
-        return {"type": types, "description": doc}
+        return {"type": types, "pattern": f"^[^{CONTROL_CHARACTERS}]*$", "description": doc}
 
 
 @dataclass(frozen=True)
