@@ -97,3 +97,44 @@ def test_a_mistake_that_setting_aside_cannot_mend_ends_the_reading() -> None:
         signal.signal(signal.SIGALRM, previous)
     assert composed.root is None
     assert [problem.line for problem in composed.problems] == [56, 57, 61]
+
+
+def test_an_item_among_keys_and_a_key_among_items_are_named_for_what_they_are() -> None:
+    """Found by make fuzz: a '- bell' swapped with 'ambience:' into 'voices:' once got a message
+    that contradicted itself, and blamed the valid flow mapping on the line above it."""
+    path = Path(__file__).parent / "syntax-cases" / "list-item-among-keys.yaml"
+    composed = compose(path.read_text(encoding="utf-8"), path.name)
+    assert [(problem.line, problem.column, problem.message) for problem in composed.problems] == [
+        (
+            11,
+            3,
+            "this '- ' item stands among the keys of 'voices', where no list can start: if it "
+            "is a step, move it under 'steps:'; if it is a key of 'voices', remove the '- '",
+        ),
+        (
+            29,
+            1,
+            "'ambience:' stands among the '- ' items of a list and ends it, so the items after "
+            "it are out of place: move this line out of the list, next to the practice's other "
+            "keys, before 'steps:'",
+        ),
+        (
+            94,
+            2,
+            "this step's '-' is at column 2, but the '-' of the steps above it are at column 3: "
+            "start every '- ' of a list at the same column",
+        ),
+    ]
+    assert composed.root is not None, "the steps after the misplaced key are still read"
+
+
+def test_an_item_among_top_level_keys_says_so() -> None:
+    composed = compose("title: T\n- pause: 1\nsteps:\n  - pause: 2\n", "x.yaml")
+    assert [(problem.line, problem.message) for problem in composed.problems] == [
+        (
+            2,
+            "this '- ' item stands among the practice's top-level keys, where no list can "
+            "start: if it is a step, move it under 'steps:'; if it is a top-level key, remove "
+            "the '- '",
+        )
+    ]

@@ -107,8 +107,10 @@ class _Lines:
                 return self.owner(index)
         return None
 
-    def hide(self, start: int, stand_in: bool, rest_of_file: bool = False) -> None:
-        last = len(self.lines) - 1 if rest_of_file else self.end(start)
+    def hide(
+        self, start: int, stand_in: bool, rest_of_file: bool = False, only_line: bool = False
+    ) -> None:
+        last = len(self.lines) - 1 if rest_of_file else start if only_line else self.end(start)
         for first in [first for first in self.hidden if start <= first <= last]:
             del self.hidden[first]
         self.hidden[start] = (last, stand_in)
@@ -191,7 +193,7 @@ def compose(text: str, display_path: str) -> Composed:
             problems.append(Problem(display_path, found.line, found.column, found.message))
             last = found
             start = lines.owner(found.culprit)
-            lines.hide(start, found.keep_item, found.rest_of_file)
+            lines.hide(start, found.keep_item, found.rest_of_file, found.only_line)
             step = nearest_item(lines.lines, found.culprit) if found.with_step else None
             if step is not None:
                 lines.hide(step, True)

@@ -33,6 +33,8 @@ class Diagnosis:
     keep_item: bool = True
     """Whether a set-aside step leaves a stand-in (a line out of line leaves nothing)."""
     rest_of_file: bool = False
+    only_line: bool = False
+    """Whether the line alone is set aside, not the lines indented under it."""
     with_step: bool = False
     """Whether the step above the line is set aside too: what is left of it is not what the
     author wrote, and checks of it would blame the author for the line set aside."""
@@ -53,7 +55,10 @@ def diagnose(error: yaml.MarkedYAMLError, lines: list[str]) -> Diagnosis:
         return _colon(problem.line, problem.column, lines)
     if "expected <block end>" in reason or "expected a comment or a line break" in reason:
         start = context.line if context is not None else at_line
-        found = _words_that_need_quotes(start, lines) or _words_that_need_quotes(at_line, lines)
+        suspects = [index for index in (start, at_line) if not _reads_alone(index, lines)]
+        found = next(
+            filter(None, (_words_that_need_quotes(index, lines) for index in suspects)), None
+        )
         if found is not None:
             return found
         return _out_of_line(problem.line, problem.column, lines, context)
@@ -346,6 +351,8 @@ def _out_of_line(line: int, column: int, lines: list[str], context: yaml.Mark | 
             if (match := ITEM.match(lines[above])) is not None
         ]
         target = siblings[0] if siblings else (context.column + 1 if context else 1)
+        if target == len(item["indent"]) + 1:
+            return _item_at_the_column_of_its_list(line, lines)
         return Diagnosis(
             line + 1,
             len(item["indent"]) + 1,
@@ -395,6 +402,89 @@ def _out_of_line(line: int, column: int, lines: list[str], context: yaml.Mark | 
         line,
         keep_item=False,
     )
+
+
+def _item_at_the_column_of_its_list(line: int, lines: list[str]) -> Diagnosis:
+    """A '- ' item at the column of the items above it, yet out of place: it stands among a
+    mapping's keys, or a key with its value on its line has ended the list above it."""
+    item = ITEM.match(lines[line])
+    assert item is not None
+    indent = len(item["indent"])
+    above = [
+        index
+        for index in range(line - 1, -1, -1)
+        if not _blank(lines[index]) and _indent(lines[index]) <= indent
+    ]
+    before = above[0] if above else None
+    key = KEY.match(lines[before]) if before is not None else None
+    if before is not None and key is not None and not ITEM.match(lines[before]):
+        if _indent(lines[before]) == indent:
+            owner = next(
+                (
+                    match["key"]
+                    for index in above
+                    if _indent(lines[index]) < indent and (match := KEY.match(lines[index]))
+                ),
+                None,
+            )
+            where = f"the keys of '{owner}'" if owner else "the practice's top-level keys"
+            whose = f"a key of '{owner}'" if owner else "a top-level key"
+            return Diagnosis(
+                line + 1,
+                indent + 1,
+                f"this '- ' item stands among {where}, where no list can start: if it is a "
+                f"step, move it under 'steps:'; if it is {whose}, remove the '- '",
+                line,
+                keep_item=False,
+            )
+        value = _value_of(lines[before])
+        if value is not None and value[1]:
+            place = (
+                "next to the practice's other keys, before 'steps:'"
+                if _indent(lines[before]) == 0
+                else "next to the keys it belongs with"
+            )
+            return Diagnosis(
+                before + 1,
+                _indent(lines[before]) + 1,
+                f"'{key['key']}:' stands among the '- ' items of a list and ends it, so the "
+                f"items after it are out of place: move this line out of the list, {place}",
+                before,
+                keep_item=False,
+                only_line=True,
+            )
+    return Diagnosis(
+        line + 1,
+        indent + 1,
+        "this '- ' item is not where a list can go on: line it up under the list it belongs "
+        "to, or remove the '- '",
+        line,
+        keep_item=False,
+    )
+
+
+def _blank(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or stripped.startswith("#")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _reads_alone(index: int, lines: list[str]) -> bool:
+    """Whether line ``index`` is valid YAML on its own (as a key or an item), so that a
+    mistake reported with it as context lies elsewhere."""
+    if index >= len(lines) or not lines[index].strip():
+        return False
+    text = lines[index].lstrip(" \t")
+    while (item := ITEM.match(text)) is not None:
+        text = text[item.end() :]
+    try:
+        yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return False
+    return True
 
 
 def _item_indent_of(line: str) -> str:
