@@ -23,9 +23,11 @@ counted: the report says how many cases still needed new speech, apart.
 
 A finding is any exit code but 0 or 1, any line on stderr that is not
 ``PATH:LINE:COL: error: ...`` (a traceback, ``unexpected ...``), an exit 1 with
-no such line, or a case over 5 s. Findings are printed with their seed and the
-mutated text is kept in ``--keep`` (default: fuzz-findings/). The speech cache
-is one temporary folder for the run.
+no such line, a case over 5 s, a case still running after ``--timeout`` seconds
+(30 by default; its process is stopped and replaced, and the run goes on), or a
+process that died. Findings are printed with their seed and the mutated text is
+kept in ``--keep`` (default: fuzz-findings/). The speech cache is one temporary
+folder for the run. ``--corpus FILE...`` fuzzes those practices instead.
 """
 
 from __future__ import annotations
@@ -39,13 +41,20 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pebble import ProcessExpired, ProcessPool
+
 REPO = Path(__file__).resolve().parents[1]
 CONFORMANCE = Path(os.environ.get("COREG_AUDIO_CONFORMANCE", "/work/shared/conformance"))
 SLOW_S = 5.0
+TIMEOUT_S = 30.0
+"""A case still running after this is stopped and reported: a hang must not stop the run."""
+WARM_UP_TIMEOUT_S = 600.0
+"""A warm-up text speaks a whole source, which may take minutes on a loaded machine."""
 LOCATED = re.compile(r"^.+:\d+:\d+: error: \S")
 
 VALUES = (
@@ -84,8 +93,11 @@ class Run:
 
     findings: list[Finding]
     times: list[float]
+    """The time of each case that finished (a stopped one is a finding)."""
     speaking_times: list[float]
     warm_up_s: float
+    warm_up_stopped: int = 0
+    """Warm-up texts stopped at the time limit (their cases then report it as findings)."""
 
 
 @dataclass(frozen=True)
@@ -263,8 +275,11 @@ _SPOKEN_CLIPS = 0
 
 
 def _start_worker(sources: list[tuple[str, str]], folder: Path, slow_s: float) -> None:
+    """Set up a worker process; a stopped one's replacement is set up the same way. The
+    command line is imported here, so that a case's time limit is not spent importing it."""
     global _SOURCES, _FOLDER, _SLOW_S
     _SOURCES, _FOLDER, _SLOW_S = sources, folder, slow_s
+    import coreg_audio.cli  # noqa: F401
     from coreg_audio.speech.speaker import Speaker
 
     synthesize = Speaker._synthesize
@@ -342,6 +357,8 @@ def fuzz(
     progress: Callable[[int], None] | None = None,
     slow_s: float = SLOW_S,
     voices: bool = True,
+    timeout_s: float = TIMEOUT_S,
+    sources: list[tuple[str, str]] | None = None,
 ) -> Run:
     """Run ``cases`` mutated practices through ``validate`` on ``jobs`` processes, after a
     warm-up (not counted) that puts the speech of every source and voice in the cache.
@@ -349,31 +366,74 @@ def fuzz(
     ``slow_s`` is the time a case may take; a test on a loaded machine gives
     ``math.inf`` and leaves time to the real run. Without ``voices`` the warm-up
     speaks the sources as they are only (minutes fewer; a short run's cases may
-    then make some speech, counted as ever).
+    then make some speech, counted as ever). A case still running after
+    ``timeout_s`` is stopped with its process (a new one takes its place) and
+    is a finding; ``sources`` replaces the corpus.
     """
-    sources = corpus()
+    sources = corpus() if sources is None else sources
     run = Run([], [], [], 0.0)
     with tempfile.TemporaryDirectory(prefix="coreg-audio-fuzz-") as folder:
         os.environ.setdefault("COREG_AUDIO_CACHE_DIR", str(Path(folder) / "cache"))
         context = multiprocessing.get_context("spawn")
-        with context.Pool(jobs, _start_worker, (sources, Path(folder), slow_s)) as pool:
+        pool = ProcessPool(jobs, 0, _start_worker, (sources, Path(folder), slow_s), context)
+        try:
             started = time.monotonic()
             warm = warm_up_texts(sources) if voices else [text for _, text in sources]
-            pool.map(_warm, enumerate(warm), chunksize=4)
+            warm_up_timeout_s = max(timeout_s, WARM_UP_TIMEOUT_S)
+            for _, outcome in _bounded(pool, _warm, enumerate(warm), jobs, warm_up_timeout_s):
+                run.warm_up_stopped += isinstance(outcome, TimeoutError)
             run.warm_up_s = time.monotonic() - started
-            seeds: Iterator[int] = iter(range(first_seed, first_seed + cases))
-            for done, (_, elapsed_s, finding, spoke) in enumerate(
-                pool.imap_unordered(run_case, seeds, chunksize=8), start=1
+            seeds = range(first_seed, first_seed + cases)
+            for done, (seed, outcome) in enumerate(
+                _bounded(pool, run_case, seeds, jobs, timeout_s), start=1
             ):
-                run.times.append(elapsed_s)
-                if spoke:
-                    run.speaking_times.append(elapsed_s)
-                if finding is not None:
-                    run.findings.append(finding)
+                if isinstance(outcome, BaseException):
+                    source, text = mutated(seed, sources)
+                    reason = _stopped(outcome, timeout_s)
+                    run.findings.append(Finding(seed, source, reason, text))
+                else:
+                    _, elapsed_s, finding, spoke = outcome
+                    run.times.append(elapsed_s)
+                    if spoke:
+                        run.speaking_times.append(elapsed_s)
+                    if finding is not None:
+                        run.findings.append(finding)
                 if progress is not None:
                     progress(done)
+        finally:
+            pool.stop()  # type: ignore[no-untyped-call]
+            pool.join()
     run.findings.sort(key=lambda f: f.seed)
     return run
+
+
+def _stopped(error: BaseException, timeout_s: float) -> str:
+    if isinstance(error, TimeoutError):
+        return f"no answer in {timeout_s:g} s: stopped (its process replaced)"
+    if isinstance(error, ProcessExpired):
+        return f"its process died (exit code {error.exitcode})"
+    return f"not run: {type(error).__name__}: {error}"
+
+
+def _bounded(
+    pool: ProcessPool, function: Callable[[Any], Any], items: Any, jobs: int, timeout_s: float
+) -> Iterator[tuple[Any, Any]]:
+    """(item, result or the exception that stopped it) of ``function`` over ``items``, each
+    under ``timeout_s``, in the order they finish; a few per process are queued at a time."""
+    waiting: dict[Future[Any], Any] = {}
+    pending = iter(items)
+    while True:
+        for item in pending:
+            waiting[pool.schedule(function, (item,), timeout=timeout_s)] = item
+            if len(waiting) >= jobs * 4:
+                break
+        if not waiting:
+            return
+        finished, _ = wait(waiting, return_when=FIRST_COMPLETED)
+        for future in finished:
+            item = waiting.pop(future)
+            error = future.exception()
+            yield item, future.result() if error is None else error
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -383,6 +443,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="the first case's seed")
     parser.add_argument("--only", type=int, help="run the one case of this seed")
     parser.add_argument("--keep", type=Path, default=Path("fuzz-findings"))
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=TIMEOUT_S,
+        help="seconds a case may run before it is stopped and reported",
+    )
+    parser.add_argument(
+        "--corpus", type=Path, nargs="+", help="practices to mutate (default: the built-in ones)"
+    )
     args = parser.parse_args(argv)
     if args.only is not None:
         args.seed, args.cases, args.jobs = args.only, 1, 1
@@ -393,8 +462,11 @@ def main(argv: list[str] | None = None) -> int:
             rate = done / max(time.monotonic() - started, 1e-9)
             print(f"{done}/{args.cases} cases, {rate:.1f} a second", file=sys.stderr, flush=True)
 
-    run = fuzz(args.cases, args.jobs, args.seed, report)
-    findings, times = run.findings, sorted(run.times)
+    sources = None
+    if args.corpus:
+        sources = [(path.name, path.read_text(encoding="utf-8")) for path in args.corpus]
+    run = fuzz(args.cases, args.jobs, args.seed, report, timeout_s=args.timeout, sources=sources)
+    findings, times = run.findings, sorted(run.times) or [0.0]
     cases_s = time.monotonic() - started - run.warm_up_s
     print(
         f"warm-up {run.warm_up_s:.0f} s; {len(times)} cases in {cases_s:.0f} s on {args.jobs} "
@@ -402,6 +474,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{times[-1]:.2f} s, median {times[len(times) // 2] * 1000:.0f} ms; "
         f"{len(findings)} findings"
     )
+    if run.warm_up_stopped:
+        print(f"{run.warm_up_stopped} warm-up texts were stopped after {WARM_UP_TIMEOUT_S:g} s")
     speaking = sorted(run.speaking_times)
     if speaking:
         print(

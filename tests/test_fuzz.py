@@ -62,3 +62,34 @@ def test_the_judge_takes_located_errors_and_nothing_else() -> None:
     unexpected = "error: unexpected ValueError: bad; please report it\n"
     assert "not a located error" in str(fuzz.judge(path, 1, good + unexpected, 0.1))
     assert "not a located error" in str(fuzz.judge(path, 1, "Traceback (most recent", 0.1))
+
+
+SLOW_STEPS = 12_000
+"""Steps of a practice that validate reads for seconds: far over the test's time limit."""
+QUICK = "title: Quick\nsteps:\n  - pause: 1\n  - bell: 1\n  - pause: 2\n"
+"""A practice that validate reads in milliseconds, with no speech to make."""
+
+
+def test_a_case_over_the_time_limit_is_a_finding_and_the_run_goes_on() -> None:
+    """A case still running at the limit is stopped with its process and reported with its
+    seed (the same seed makes the same case: ``--only SEED`` replays it); a new process
+    takes the cases after it."""
+    slow = "title: Slow\nsteps:\n" + "  - pause: 1\n" * SLOW_STEPS
+    sources = [("slow.yaml", slow), ("quick.yaml", QUICK)]
+    cases = 8
+    run = fuzz.fuzz(
+        cases, jobs=1, first_seed=0, slow_s=math.inf, voices=False, timeout_s=0.5, sources=sources
+    )
+    stopped = {finding.seed: finding for finding in run.findings if "no answer" in finding.reason}
+    assert stopped, [(f.seed, f.source, f.reason) for f in run.findings]
+    assert all(
+        finding.reason == "no answer in 0.5 s: stopped (its process replaced)"
+        for finding in stopped.values()
+    )
+    assert {finding.source for finding in stopped.values()} == {"slow.yaml"}
+    assert len(run.times) + len(stopped) == cases, "every case after a stopped one was run"
+    for seed, finding in stopped.items():
+        assert (finding.source, finding.text) == fuzz.mutated(seed, sources)
+    quick = [seed for seed in range(cases) if fuzz.mutated(seed, sources)[0] == "quick.yaml"]
+    assert quick and not set(quick) & set(stopped)
+    assert max(quick) > min(stopped), "a case after a stopped one ran, on a new process"
