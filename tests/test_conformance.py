@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +48,20 @@ def matches(expected: dict[str, Any], event: dict[str, Any]) -> bool:
     return all(expected[key] == event.get(key) for key in ("pan", "accent") if key in expected)
 
 
-def assert_conforms(timeline: dict[str, Any], expected: dict[str, Any]) -> None:
+Matcher = Callable[[dict[str, Any], dict[str, Any]], bool]
+
+
+def assert_conforms(
+    timeline: dict[str, Any],
+    expected: dict[str, Any],
+    kinds: set[str] = CHECKED_KINDS,
+    match: Matcher = matches,
+) -> None:
+    """Every expected event matched by one event of ``kinds``, and no event of them left over."""
     assert abs(timeline["duration"] - expected["duration"]) <= ONE_SAMPLE_S
-    remaining = [event for event in timeline["events"] if event["kind"] in CHECKED_KINDS]
+    remaining = [event for event in timeline["events"] if event["kind"] in kinds]
     for want in expected["events"]:
-        index = next((i for i, got in enumerate(remaining) if matches(want, got)), None)
+        index = next((i for i, got in enumerate(remaining) if match(want, got)), None)
         assert index is not None, f"no event matches {want}"
         remaining.pop(index)
     assert not remaining, f"events the case does not expect: {remaining[:3]}"
